@@ -1,0 +1,104 @@
+import os from 'node:os';
+import { z } from 'zod';
+import { byteSize, duration, listenAddress, upstream } from './values.js';
+
+/**
+ * The configuration file, validated once at start-up (and on SIGHUP) into a typed object.
+ * Every object is strict: an unknown key is an error, because a misspelt key silently
+ * ignored is a setting the admin believes is on. docs/configuration.md describes each key.
+ */
+
+const inboundTls = z
+  .object({
+    /** PEM certificate chain offered after STARTTLS. */
+    cert: z.string().min(1),
+    /** PEM private key of `cert`. */
+    key: z.string().min(1),
+  })
+  .strict();
+
+const upstreamTls = z
+  .object({
+    starttls: z.enum(['opportunistic', 'required', 'never']).default('opportunistic'),
+    verify: z.boolean().default(true),
+    ca: z.string().min(1).optional(),
+    servername: z.string().min(1).optional(),
+  })
+  .strict();
+
+const smtpTimeouts = z
+  .object({
+    /** Client silent between commands or during DATA (RFC 5321 §4.5.3.2.7 suggests 5 min). */
+    idle: duration.prefault(300),
+    upstream_connect: duration.prefault(30),
+    upstream_command: duration.prefault(60),
+    /** Reply to "." from the next hop; under Postfix's smtpd_proxy_timeout (100 s) minus scan time. */
+    upstream_data: duration.prefault(80),
+    /** SIGTERM: how long in-flight transactions may take before connections are cut. */
+    shutdown_grace: duration.prefault(30),
+  })
+  .strict();
+
+const smtp = z
+  .object({
+    listen: listenAddress,
+    upstream,
+    max_message_bytes: byteSize.prefault(50 * 1024 * 1024),
+    /** Our name in the greeting and in EHLO to the next hop. */
+    hostname: z.string().min(1).default(os.hostname()),
+    workers: z.number().int().min(1).max(256).default(1),
+    max_connections: z.number().int().min(1).default(500),
+    max_connections_per_ip: z.number().int().min(1).default(50),
+    max_recipients: z.number().int().min(1).default(1000),
+    timeouts: smtpTimeouts.prefault({}),
+    tls: inboundTls.optional(),
+    upstream_tls: upstreamTls.prefault({}),
+    /** Clients whose XFORWARD is believed (Postfix: smtpd_authorized_xforward_hosts). */
+    xforward_hosts: z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
+  })
+  .strict();
+
+const milter = z
+  .object({
+    listen: listenAddress.optional(),
+  })
+  .strict();
+
+const admin = z
+  .object({
+    listen: listenAddress.optional(),
+    token: z.string().optional(),
+  })
+  .strict();
+
+const quarantine = z
+  .object({
+    dir: z.string().min(1).default('./var/quarantine'),
+  })
+  .strict();
+
+const log = z
+  .object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    smtp,
+    milter: milter.prefault({}),
+    admin: admin.prefault({}),
+    quarantine: quarantine.prefault({}),
+    /** Brand catalog settings: filled in by the brand detector. */
+    brands: z.object({}).strict().default({}),
+    /** Rules from findings to actions: filled in by the policy. */
+    policy: z.object({}).strict().default({}),
+    log: log.prefault({}),
+  })
+  .strict();
+
+// Defaults of transformed values use prefault(): zod 4's default() would skip the
+// transform and hand "300" seconds through as 300 milliseconds.
+
+export type Config = z.output<typeof configSchema>;
+export type SmtpConfig = Config['smtp'];
