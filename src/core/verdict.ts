@@ -1,0 +1,31 @@
+/**
+ * The verdict record: what the inspection core concluded about one message. Detectors
+ * add findings; the policy alone turns a verdict into an action; the ingress alone
+ * turns the action into its wire form (SMTP reply or milter packets).
+ */
+
+/** Fixed detector names: admins filter and write policy by them. */
+export type DetectorName = 'macro' | 'archive' | 'limits' | 'brand';
+
+export type Severity = 'info' | 'low' | 'medium' | 'high';
+
+export type VerdictName = 'clean' | 'suspicious' | 'malicious' | 'unscannable';
+
+export interface Finding {
+  readonly detector: DetectorName;
+  /** Stable machine code within the detector, e.g. "vba-in-ole". */
+  readonly code: string;
+  readonly severity: Severity;
+  /** One line an admin understands without reading code. */
+  readonly summary: string;
+  /** Where and why: at least `part` (e.g. "2/invoice.zip/請求書.xlsm") when about a part. */
+  readonly evidence: Readonly<Record<string, string | number | boolean | readonly string[]>>;
+}
+
+export interface Verdict {
+  readonly verdict: VerdictName;
+  readonly score: number;
+  readonly findings: readonly Finding[];
+}
+
+export const CLEAN_VERDICT: Verdict = Object.freeze({ verdict: 'clean', score: 0, findings: Object.freeze([]) });
