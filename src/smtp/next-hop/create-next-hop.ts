@@ -1,0 +1,25 @@
+import type { LoadedConfig } from '../../config/load-config.js';
+import type { NextHop } from './next-hop.js';
+import { OutboxNextHop } from './outbox-next-hop.js';
+import { SmtpNextHop } from './smtp-next-hop.js';
+
+/** The next hop `smtp.upstream` names, with the timeouts and TLS settings that go with it. */
+export function createNextHop(loaded: LoadedConfig): NextHop {
+  const smtp = loaded.config.smtp;
+  const upstream = smtp.upstream;
+  if (upstream.kind === 'outbox') return new OutboxNextHop(upstream.dir);
+  return new SmtpNextHop({
+    host: upstream.host,
+    port: upstream.port,
+    heloName: smtp.hostname,
+    connectTimeoutMs: smtp.timeouts.upstream_connect,
+    commandTimeoutMs: smtp.timeouts.upstream_command,
+    dataTimeoutMs: smtp.timeouts.upstream_data,
+    tls: {
+      starttls: smtp.upstream_tls.starttls,
+      verify: smtp.upstream_tls.verify,
+      ca: loaded.tls.upstreamCa,
+      servername: smtp.upstream_tls.servername,
+    },
+  });
+}
