@@ -1,0 +1,71 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { LoadedConfig } from '../config/load-config.js';
+import type { Logger } from '../log/logger.js';
+import { isToPrimary, type ToWorker } from './cluster-messages.js';
+import { reloadConfig } from './signals.js';
+
+/** A worker that dies sooner than this after its start counts as a failed start. */
+const RESTART_DELAY_MS = 1000;
+
+/**
+ * The cluster primary for `smtp.workers` > 1: forks the workers (they share the listening
+ * socket, Node's cluster balances connections), restarts one that dies, validates a
+ * reloaded configuration once and hands it to all, and on SIGTERM lets every worker drain.
+ */
+export async function runPrimary(loaded: LoadedConfig, logger: Logger): Promise<void> {
+  let current = loaded;
+  let stopping = false;
+  const workers = loaded.config.smtp.workers;
+  const send = (worker: Worker, message: ToWorker) => worker.send(message);
+
+  const fork = () => cluster.fork({ SEKISHO_LOG_LEVEL: current.config.log.level });
+
+  cluster.on('message', (worker, message: unknown) => {
+    if (!isToPrimary(message)) return;
+    if (message.type === 'ready') send(worker, { type: 'start', loaded: current });
+    else if (message.type === 'listening') logger.debug({ event: 'worker-listening', worker: worker.id, port: message.port }, 'worker listening');
+    else {
+      logger.fatal({ event: 'worker-start-failed', worker: worker.id, error: message.error }, 'worker could not start');
+      stop(1);
+    }
+  });
+
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) logger.flush(() => process.exit(exitCode));
+      return;
+    }
+    logger.error({ event: 'worker-exit', worker: worker.id, code, signal }, 'worker died; starting a new one');
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, RESTART_DELAY_MS).unref();
+  });
+
+  process.on('SIGHUP', () => {
+    const next = reloadConfig(current.file, logger);
+    if (!next) return;
+    current = next;
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker) send(worker, { type: 'reload', loaded: next });
+    logger.info({ event: 'reload', result: 'ok', workers: workers }, 'configuration sent to workers');
+  });
+
+  let exitCode = 0;
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    exitCode = code;
+    const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    if (live.length === 0) logger.flush(() => process.exit(exitCode));
+    for (const worker of live) send(worker, { type: 'drain' });
+    // Workers cut their connections after the grace period; this only guards against a hung one.
+    setTimeout(() => {
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+      logger.flush(() => process.exit(exitCode));
+    }, current.config.smtp.timeouts.shutdown_grace + 5000).unref();
+  };
+  process.on('SIGTERM', () => stop(0));
+  process.on('SIGINT', () => stop(0));
+
+  logger.info({ event: 'cluster', workers }, `starting ${workers} workers`);
+  for (let i = 0; i < workers; i++) fork();
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { healthcheck } from './cli/healthcheck-command.js';
+import { ConfigError, loadConfig, type LoadedConfig } from './config/load-config.js';
+import { serve, serveWorker } from './daemon/serve.js';
+import { createLogger, type LogLevel } from './log/logger.js';
+
+const USAGE = `usage:
+  sekisho serve --config FILE          run the daemon
+  sekisho config check FILE            validate a configuration file and exit
+  sekisho healthcheck --config FILE    exit 0 when the SMTP listener greets with 220
+  sekisho --version
+
+exit codes: 0 ok, 1 failure, 2 bad usage or bad configuration`;
+
+/** Exit code 2 for anything the admin has to fix in the command line or the config. */
+class UsageError extends Error {}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function configFrom(args: string[], positional: boolean): LoadedConfig {
+  const { values, positionals } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, allowPositionals: positional });
+  const file = positional ? positionals[0] : values.config;
+  if (!file) throw new UsageError(positional ? 'config check needs a FILE' : 'missing --config FILE');
+  return loadConfig(file);
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (cluster.isWorker) {
+    await serveWorker(createLogger((process.env['SEKISHO_LOG_LEVEL'] as LogLevel | undefined) ?? 'info'));
+    return -1;
+  }
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve': {
+      const loaded = configFrom(rest, false);
+      await serve(loaded, createLogger(loaded.config.log.level));
+      return -1; // keeps running until a signal
+    }
+    case 'config': {
+      if (rest[0] !== 'check') throw new UsageError(`unknown config subcommand ${JSON.stringify(rest[0] ?? '')}`);
+      const loaded = configFrom(rest.slice(1), true);
+      process.stdout.write(`${loaded.file}: ok\n`);
+      return 0;
+    }
+    case 'healthcheck': {
+      const result = await healthcheck(configFrom(rest, false));
+      (result.ok ? process.stdout : process.stderr).write(`${result.detail}\n`);
+      return result.ok ? 0 : 1;
+    }
+    case '--version':
+    case '-v':
+      process.stdout.write(`sekisho ${version()}\n`);
+      return 0;
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : 'no command given');
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sekisho: ${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`sekisho: ${(err as Error).message}\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`sekisho: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

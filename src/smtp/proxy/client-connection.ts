@@ -1,0 +1,145 @@
+import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
+import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
+import { inspect } from '../../core/inspect.js';
+import type { Verdict } from '../../core/verdict.js';
+import type { Logger } from '../../log/logger.js';
+import { decide } from '../../policy/decide.js';
+import type { NextHopSession } from '../next-hop/next-hop.js';
+import { NextHopError } from '../next-hop/next-hop-error.js';
+import type { SmtpReply } from '../smtp-reply.js';
+import { collectMessage } from './message-collector.js';
+import { INTERNAL_ERROR, messageTooBig, nextHopFailureReply, replyForAction } from './proxy-replies.js';
+import { clientIdentityOf, mailCommandOf, rcptCommandOf } from './smtp-server-envelope.js';
+import { Transaction, type Outcome } from './transaction.js';
+
+export interface ConnectionContext {
+  readonly logger: Logger;
+  readonly nextHopDescription: string;
+  maxMessageBytes(): number;
+}
+
+/**
+ * One client connection of the proxy, driven by smtp-server's hooks: each command is
+ * relayed to the next hop in lock-step and its reply handed back, and at the end of DATA
+ * the message is inspected and, when the policy lets it pass, relayed; the client's
+ * final reply is the next hop's. Every transaction ends in exactly one log line.
+ */
+export class ClientConnection {
+  private transaction: Transaction | undefined;
+  /** A hook is running (a next-hop round trip or the DATA phase). */
+  busy = false;
+
+  constructor(
+    readonly session: SMTPServerSession,
+    /** The address the per-client connection limit counted. */
+    readonly peerAddress: string,
+    private readonly nextHop: NextHopSession,
+    private readonly context: ConnectionContext,
+  ) {}
+
+  /** True while the client is between an accepted MAIL and the end of its transaction. */
+  get inTransaction(): boolean {
+    return this.busy || this.session.envelope.mailFrom !== false;
+  }
+
+  async mail(address: SMTPServerAddress): Promise<SmtpReply> {
+    // A transaction still open here was abandoned by RSET (smtp-server has no hook for it).
+    if (this.transaction) this.finish(this.transaction, 'abandoned', undefined);
+    const session = this.session;
+    const tx = new Transaction(address.address, clientIdentityOf(session), {
+      connection: session.id,
+      ip: this.peerAddress,
+      tls: session.secure,
+    });
+    this.transaction = tx;
+    const reply = await this.relay(tx, () =>
+      this.nextHop.mail(mailCommandOf(address, session.envelope), { id: tx.id, client: tx.client, receivedAt: tx.receivedAt }),
+    );
+    tx.recordMail(reply);
+    if (!reply.isPositive) this.finish(tx, outcomeOf(reply), reply);
+    return reply;
+  }
+
+  async rcpt(address: SMTPServerAddress): Promise<SmtpReply> {
+    const tx = this.current();
+    const reply = await this.relay(tx, () => this.nextHop.rcpt(rcptCommandOf(address)));
+    tx.recordRcpt(address.address, reply);
+    return reply;
+  }
+
+  async data(stream: Readable): Promise<SmtpReply> {
+    const tx = this.current();
+    const collected = await collectMessage(stream, this.context.maxMessageBytes());
+    if (collected.kind === 'too-big') {
+      tx.size = collected.bytes;
+      return this.refuse(tx, messageTooBig(this.context.maxMessageBytes()));
+    }
+    const message = collected.message;
+    tx.size = message.length;
+
+    const scanStart = performance.now();
+    let verdict: Verdict;
+    try {
+      verdict = inspect({ mailFrom: tx.mailFrom, rcptTo: tx.accepted, client: { address: tx.client.addr ?? this.peerAddress, hostname: tx.client.name, helo: tx.client.helo } }, message);
+    } catch (err) {
+      // inspect() reports trouble as findings; an exception is a bug, and a bug must not lose mail.
+      this.context.logger.error({ err, tx: tx.id }, 'inspection failed');
+      return this.refuse(tx, INTERNAL_ERROR);
+    }
+    tx.scanMs = performance.now() - scanStart;
+    tx.verdict = verdict;
+    const action = decide(verdict);
+    tx.action = action.kind;
+
+    const wire = replyForAction(action);
+    if (wire !== 'relay') return this.refuse(tx, wire);
+    const reply = await this.relay(tx, () => this.nextHop.data(message));
+    this.finish(tx, outcomeOf(reply), reply);
+    return reply;
+  }
+
+  /** The client went away: an open transaction is abandoned, the next hop never saw its ".". */
+  async closed(): Promise<void> {
+    if (this.transaction) this.finish(this.transaction, 'abandoned', undefined);
+    await this.nextHop.close();
+  }
+
+  /** Ends the transaction without relaying the message: the next hop's transaction is reset. */
+  private async refuse(tx: Transaction, reply: SmtpReply): Promise<SmtpReply> {
+    await this.nextHop.reset();
+    this.finish(tx, outcomeOf(reply), reply);
+    return reply;
+  }
+
+  /** One next-hop round trip; no answer (down, timeout, reset) becomes our 4xx. */
+  private async relay(tx: Transaction, step: () => Promise<SmtpReply>): Promise<SmtpReply> {
+    const started = performance.now();
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof NextHopError)) throw err;
+      tx.nextHopError = `${err.kind}: ${err.message}`;
+      return nextHopFailureReply(err);
+    } finally {
+      tx.nextHopMs = (tx.nextHopMs ?? 0) + (performance.now() - started);
+    }
+  }
+
+  private current(): Transaction {
+    if (!this.transaction) throw new Error('no transaction: smtp-server called a hook out of order');
+    return this.transaction;
+  }
+
+  private finish(tx: Transaction, outcome: Outcome, reply: SmtpReply | undefined): void {
+    if (this.transaction === tx) this.transaction = undefined;
+    const record = tx.logRecord(outcome, reply, this.context.nextHopDescription);
+    if (outcome === 'tempfailed' && tx.nextHopError) this.context.logger.warn(record, 'transaction');
+    else this.context.logger.info(record, 'transaction');
+  }
+}
+
+function outcomeOf(reply: SmtpReply): Outcome {
+  if (reply.isPositive) return 'delivered';
+  return reply.isTransient ? 'tempfailed' : 'rejected';
+}

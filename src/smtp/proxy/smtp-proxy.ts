@@ -1,0 +1,215 @@
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import type { SMTPServerAddress, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import type { ListenAddress } from '../../config/values.js';
+import type { Logger } from '../../log/logger.js';
+import type { NextHop } from '../next-hop/next-hop.js';
+import { SmtpReplyError, type SmtpReply } from '../smtp-reply.js';
+import { ClientConnection } from './client-connection.js';
+import { PerClientCounter } from './connection-limits.js';
+import { PromptSmtpServer } from './prompt-smtp-server.js';
+import { INTERNAL_ERROR, SHUTTING_DOWN, TOO_MANY_FROM_CLIENT } from './proxy-replies.js';
+
+/** The proxy's settings; all but the listen address can change on SIGHUP. */
+export interface ProxySettings {
+  readonly hostname: string;
+  readonly maxMessageBytes: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
+  readonly maxRecipients: number;
+  readonly idleTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly xforwardHosts: readonly string[];
+  readonly tls?: { readonly cert: string; readonly key: string };
+}
+
+type Callback = (err?: Error | null) => void;
+
+/**
+ * The inline SMTP proxy ingress: smtp-server speaks to the client, each connection's
+ * {@link ClientConnection} relays to the next hop in lock-step. This file owns the
+ * server's lifecycle: listening, limits, reconfiguration and the SIGTERM drain.
+ */
+export class SmtpProxy {
+  private readonly server: PromptSmtpServer;
+  private readonly connections = new Map<string, ClientConnection>();
+  private readonly perClient = new PerClientCounter();
+  private draining = false;
+
+  constructor(
+    private settings: ProxySettings,
+    private nextHop: NextHop,
+    private readonly logger: Logger,
+  ) {
+    this.server = new PromptSmtpServer(this.serverOptions(settings));
+    this.server.on('error', (err: Error) => this.logger.warn({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, 'smtp connection error'));
+  }
+
+  async listen(address: ListenAddress): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.server.once('error', onError);
+      this.server.listen(address.port, address.host, () => {
+        this.server.server.off('error', onError);
+        resolve();
+      });
+    });
+    // Lock-step replies are small writes that each wait for an answer: Nagle's delay
+    // would add up to 40 ms to every one of them.
+    this.server.server.on('connection', (socket) => socket.setNoDelay(true));
+    return this.server.server.address() as AddressInfo;
+  }
+
+  get address(): AddressInfo | undefined {
+    return (this.server.server.address() as AddressInfo | null) ?? undefined;
+  }
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * New settings and next hop from a reloaded configuration. Connections already open keep
+   * the next-hop session they have; new connections and new limits use the new values.
+   */
+  reconfigure(settings: ProxySettings, nextHop: NextHop): void {
+    const options = this.server.options;
+    const fresh = this.serverOptions(settings);
+    options.size = fresh.size;
+    options.maxClients = fresh.maxClients;
+    options.maxRecipients = fresh.maxRecipients;
+    options.socketTimeout = fresh.socketTimeout;
+    options.useXForward = fresh.useXForward;
+    options.name = fresh.name;
+    options.disabledCommands = fresh.disabledCommands ?? [];
+    if (settings.tls && (settings.tls.cert !== this.settings.tls?.cert || settings.tls.key !== this.settings.tls?.key)) {
+      this.server.updateSecureContext({ key: settings.tls.key, cert: settings.tls.cert });
+    }
+    this.settings = settings;
+    this.nextHop = nextHop;
+  }
+
+  /**
+   * SIGTERM: stop accepting, say 421 to idle clients, let transactions in flight finish
+   * (each connection is closed right after its final reply), and after the grace period
+   * cut whatever is left. A cut transaction never had its "." sent, so nothing is lost:
+   * the client was not told 250 and will retry.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => this.server.server.close(() => resolve()));
+    const deadline = Date.now() + this.settings.shutdownGraceMs;
+    while (this.server.connections.size > 0 && Date.now() < deadline) {
+      for (const connection of this.server.connections) {
+        const client = this.connections.get(connection.id);
+        if (!client?.inTransaction) this.hangUp(connection);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (const connection of this.server.connections) this.hangUp(connection);
+    await closed;
+  }
+
+  private hangUp(connection: SMTPConnection): void {
+    connection.send(SHUTTING_DOWN.code, SHUTTING_DOWN.message);
+    connection.close();
+  }
+
+  private serverOptions(settings: ProxySettings): SMTPServerOptions {
+    return {
+      name: settings.hostname,
+      banner: 'sekisho',
+      size: settings.maxMessageBytes,
+      maxClients: settings.maxConnections,
+      maxRecipients: settings.maxRecipients,
+      socketTimeout: settings.idleTimeoutMs,
+      closeTimeout: settings.shutdownGraceMs,
+      // The next hop resolves and checks the client itself (we pass it on by XFORWARD).
+      disableReverseLookup: true,
+      // Postfix forwards MAIL/RCPT it accepted unmodified; judging syntax is the next hop's job.
+      lenientAddressParsing: true,
+      // Passed on when the next hop supports them (docs/postfix.md).
+      hideDSN: false,
+      // Kept hidden on purpose: smtp-server would then put its own enhanced code in front
+      // of the next hop's, and the client must see the next hop's reply unchanged.
+      hideENHANCEDSTATUSCODES: true,
+      useXForward: [...settings.xforwardHosts],
+      // Without a certificate of our own, smtp-server would offer STARTTLS with its
+      // built-in test key, whose private half is public.
+      disabledCommands: settings.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+      ...(settings.tls ? { key: settings.tls.key, cert: settings.tls.cert } : {}),
+      logger: this.logger.child({ component: 'smtp-server' }, { level: 'warn' }) as unknown as SMTPServerOptions['logger'],
+      onConnect: (session, callback) => this.onConnect(session, callback),
+      onMailFrom: (address, session, callback) => this.hook(session, callback, (c) => c.mail(address)),
+      onRcptTo: (address, session, callback) => this.hook(session, callback, (c) => c.rcpt(address)),
+      onData: (stream, session, callback) => this.onData(stream, session, callback),
+      onClose: (session) => this.onClose(session),
+    };
+  }
+
+  private onConnect(session: SMTPServerSession, callback: Callback): void {
+    if (this.draining) return callback(new SmtpReplyError(SHUTTING_DOWN));
+    const ip = session.remoteAddress;
+    if (!this.perClient.tryAcquire(ip, this.settings.maxConnectionsPerIp)) {
+      this.logger.warn({ event: 'connection-refused', ip, reason: 'max_connections_per_ip' }, 'too many connections from client');
+      return callback(new SmtpReplyError(TOO_MANY_FROM_CLIENT));
+    }
+    this.connections.set(session.id, new ClientConnection(session, ip, this.nextHop.openSession(), {
+      logger: this.logger,
+      nextHopDescription: this.nextHop.description,
+      maxMessageBytes: () => this.settings.maxMessageBytes,
+    }));
+    callback();
+  }
+
+  private onClose(session: SMTPServerSession): void {
+    const client = this.connections.get(session.id);
+    if (!client) return;
+    this.connections.delete(session.id);
+    this.perClient.release(client.peerAddress);
+    client.closed().catch((err: unknown) => this.logger.error({ err }, 'closing next-hop session failed'));
+  }
+
+  private hook(session: SMTPServerSession, callback: Callback, step: (client: ClientConnection) => Promise<SmtpReply>): void {
+    const client = this.connections.get(session.id);
+    if (!client) return callback(new SmtpReplyError(INTERNAL_ERROR));
+    if (this.draining && session.envelope.mailFrom === false && !client.busy) {
+      // A new transaction during shutdown: 421 closes the connection, the client retries later.
+      return callback(new SmtpReplyError(SHUTTING_DOWN));
+    }
+    client.busy = true;
+    step(client)
+      .then((reply) => {
+        client.busy = false;
+        callback(reply.isPositive ? null : new SmtpReplyError(reply));
+      })
+      .catch((err: unknown) => {
+        client.busy = false;
+        this.logger.error({ err, conn: session.id }, 'proxy hook failed');
+        callback(new SmtpReplyError(INTERNAL_ERROR));
+      });
+  }
+
+  private onData(stream: Readable, session: SMTPServerSession, callback: (err: Error | null, message?: string) => void): void {
+    const client = this.connections.get(session.id);
+    if (!client) {
+      stream.resume();
+      return callback(new SmtpReplyError(INTERNAL_ERROR));
+    }
+    client.busy = true;
+    client
+      .data(stream)
+      .catch((err: unknown): SmtpReply => {
+        this.logger.error({ err, conn: session.id }, 'DATA handling failed');
+        stream.resume();
+        return INTERNAL_ERROR;
+      })
+      .then((reply) => {
+        client.busy = false;
+        // smtp-server sends "250 " + message: the next hop's enhanced code and text as they came.
+        if (reply.isPositive) callback(null, reply.message);
+        else callback(new SmtpReplyError(reply));
+      });
+  }
+}

@@ -1,0 +1,68 @@
+import { performance } from 'node:perf_hooks';
+import type { Verdict } from '../../core/verdict.js';
+import type { ActionKind } from '../../policy/decide.js';
+import type { ClientIdentity } from '../next-hop/next-hop.js';
+import type { SmtpReply } from '../smtp-reply.js';
+import { newTransactionId } from './transaction-id.js';
+
+export type Outcome = 'delivered' | 'rejected' | 'tempfailed' | 'abandoned';
+
+/**
+ * One mail transaction (MAIL to the final reply) as it goes through the proxy, kept for
+ * the single log line it ends with. Holds envelope and replies, never message content.
+ */
+export class Transaction {
+  readonly id = newTransactionId();
+  readonly receivedAt = new Date();
+  private readonly started = performance.now();
+  private readonly recipients: Array<{ to: string; reply: string }> = [];
+  readonly accepted: string[] = [];
+  size: number | undefined;
+  verdict: Verdict | undefined;
+  action: ActionKind | undefined;
+  scanMs: number | undefined;
+  nextHopMs: number | undefined;
+  nextHopError: string | undefined;
+  private mailReply: string | undefined;
+
+  constructor(
+    readonly mailFrom: string,
+    readonly client: ClientIdentity,
+    private readonly peer: { readonly connection: string; readonly ip: string; readonly tls: boolean },
+  ) {}
+
+  recordMail(reply: SmtpReply): void {
+    this.mailReply = reply.toString();
+  }
+
+  recordRcpt(to: string, reply: SmtpReply): void {
+    this.recipients.push({ to, reply: reply.toString() });
+    if (reply.isPositive) this.accepted.push(to);
+  }
+
+  /** The transaction's log line: who, envelope, size, verdict, replies, latency. */
+  logRecord(outcome: Outcome, reply: SmtpReply | undefined, nextHop: string): Record<string, unknown> {
+    const ms = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 10) / 10);
+    return {
+      event: 'transaction',
+      tx: this.id,
+      conn: this.peer.connection,
+      client: { ip: this.client.addr ?? this.peer.ip, name: this.client.name, helo: this.client.helo, ident: this.client.ident },
+      peer: this.peer.ip,
+      tls: this.peer.tls,
+      mail_from: this.mailFrom,
+      mail_reply: this.mailReply,
+      rcpt: this.recipients,
+      size: this.size,
+      verdict: this.verdict?.verdict,
+      score: this.verdict?.score,
+      findings: this.verdict?.findings.map((f) => `${f.detector}/${f.code}`),
+      action: this.action,
+      outcome,
+      reply: reply?.toString(),
+      next_hop: nextHop,
+      next_hop_error: this.nextHopError,
+      latency_ms: { total: ms(performance.now() - this.started), scan: ms(this.scanMs), next_hop: ms(this.nextHopMs) },
+    };
+  }
+}
