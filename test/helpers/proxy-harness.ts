@@ -1,0 +1,78 @@
+import { Writable } from 'node:stream';
+import { validateConfig, type LoadedConfig } from '../../src/config/load-config.js';
+import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
+
+/** Log lines a daemon wrote, parsed, for assertions on what operators would see. */
+export class LogCapture extends Writable {
+  readonly lines: Array<Record<string, unknown>> = [];
+  readonly raw: string[] = [];
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      this.raw.push(line);
+      this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    callback();
+  }
+
+  transactions(): Array<Record<string, unknown>> {
+    return this.lines.filter((l) => l['event'] === 'transaction');
+  }
+}
+
+export interface RunningProxy {
+  readonly port: number;
+  readonly daemon: Daemon;
+  readonly logs: LogCapture;
+  readonly logger: Logger;
+  readonly loaded: LoadedConfig;
+  stop(): Promise<void>;
+}
+
+/** Deep-merges plain objects (arrays and scalars replace). */
+export function merge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(extra)) {
+    const b = out[k];
+    out[k] = isPlain(b) && isPlain(v) ? merge(b, v) : v;
+  }
+  return out;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Config data for a proxy on a free port in front of `upstream`; `extra` overrides any key. */
+export function proxyConfig(upstream: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return merge(
+    {
+      smtp: {
+        listen: '127.0.0.1:0',
+        upstream,
+        hostname: 'sekisho.test',
+        timeouts: { upstream_connect: '2s', upstream_command: '2s', upstream_data: '2s', shutdown_grace: '2s' },
+      },
+      log: { level: 'info' },
+    },
+    extra,
+  );
+}
+
+/** Starts sekisho in this process, exactly as `serve` does with one worker. */
+export async function startProxy(upstream: string, extra: Record<string, unknown> = {}): Promise<RunningProxy> {
+  const loaded = validateConfig('test.yaml', proxyConfig(upstream, extra));
+  const logs = new LogCapture();
+  const logger = createLogger(loaded.config.log.level, logs);
+  const daemon = await startDaemon(loaded, logger);
+  return {
+    port: daemon.smtpAddress.port,
+    daemon,
+    logs,
+    logger,
+    loaded,
+    stop: () => daemon.drain(),
+  };
+}
