@@ -4,8 +4,10 @@ import type { ClientIdentity, MailCommand, RcptCommand } from '../next-hop/next-
 /** Translates smtp-server's parsed commands and session into sekisho's own types. */
 
 export function mailCommandOf(address: SMTPServerAddress, envelope: SMTPServerEnvelope): MailCommand {
-  const size = address.args ? address.args['SIZE'] : undefined;
-  const body = envelope.bodyType?.toUpperCase();
+  const args = address.args || {};
+  const size = args['SIZE'];
+  // From the command itself: smtp-server's envelope.bodyType says "7bit" when BODY was absent.
+  const body = typeof args['BODY'] === 'string' ? args['BODY'].toUpperCase() : undefined;
   return {
     address: address.address,
     size: typeof size === 'string' ? Number(size) : undefined,
