@@ -20,7 +20,26 @@ export interface ReceivedMessage {
   readonly tls: boolean;
 }
 
+/** A fault for one transaction, chosen by its MAIL FROM (see SinkBehaviour.faultFor). */
+export type TransactionFault =
+  /** Reset the TCP connection once part of the message content has arrived. */
+  | 'reset-in-data'
+  /** Answer the final "." only after `slowMs`. */
+  | 'slow-final-reply'
+  /** Answer RCPT only after `slowMs`. */
+  | 'slow-rcpt'
+  /** Close the connection (FIN) instead of answering DATA. */
+  | 'close-at-data'
+  /** 451 to the final ".". */
+  | 'tempfail-data'
+  /** 554 to the final ".". */
+  | 'reject-data';
+
 export interface SinkBehaviour {
+  /** Per-transaction fault, looked up at MAIL FROM. */
+  faultFor?: (mailFrom: string) => TransactionFault | undefined;
+  /** Delay for the slow-* faults. */
+  slowMs?: number;
   /** EHLO keywords after the greeting line. */
   extensions?: string[];
   /** Reply to RCPT TO for an address; default "250 2.1.5 Ok". */
@@ -91,12 +110,14 @@ export class TestSink {
     let xforward: string[] = [];
     let queued = 0;
     let busy = false;
+    let fault: TransactionFault | undefined;
 
     const write = (line: string) => {
       if (!socket.destroyed) socket.write(line + '\r\n');
     };
     const later = (ms: number | undefined, fn: () => void) => (ms ? setTimeout(fn, ms) : fn());
     const resetTx = () => {
+      fault = undefined;
       mailFrom = '';
       mailLine = '';
       rcptTo = [];
@@ -106,7 +127,8 @@ export class TestSink {
     const onCommand = (line: string) => {
       this.commands.push(line);
       const verb = (line.split(/[\s:]/, 1)[0] ?? '').toUpperCase();
-      const reply = (text: string) => later(b().commandDelayMs?.[verb], () => write(text));
+      const delay = verb === 'RCPT' && fault === 'slow-rcpt' ? b().slowMs : b().commandDelayMs?.[verb];
+      const reply = (text: string) => later(delay, () => write(text));
       switch (verb) {
         case 'EHLO': {
           const ext = [...(b().extensions ?? DEFAULT_EXTENSIONS)];
@@ -139,6 +161,7 @@ export class TestSink {
           if (r.startsWith('2')) {
             mailLine = line;
             mailFrom = /<([^>]*)>/.exec(line)?.[1] ?? '';
+            fault = b().faultFor?.(mailFrom);
           }
           return reply(r);
         }
@@ -153,6 +176,11 @@ export class TestSink {
         }
         case 'DATA':
           if (rcptTo.length === 0) return reply('554 5.5.1 Error: no valid recipients');
+          if (fault === 'close-at-data') {
+            mode = 'closed';
+            socket.end();
+            return;
+          }
           later(b().commandDelayMs?.['DATA'], () => {
             write('354 End data with <CR><LF>.<CR><LF>');
             mode = 'data';
@@ -189,7 +217,7 @@ export class TestSink {
           onCommand(line);
           continue;
         }
-        const limit = b().resetAfterDataBytes;
+        const limit = fault === 'reset-in-data' ? 64 : b().resetAfterDataBytes;
         if (limit !== undefined && buffer.length >= limit) {
           mode = 'closed';
           plain.resetAndDestroy();
@@ -202,10 +230,16 @@ export class TestSink {
         mode = 'command';
         const message: ReceivedMessage = { mailFrom, rcptTo, mailLine, rcptLines, xforward, data: content, tls: secure };
         busy = true;
-        later(b().dataReplyDelayMs, () => {
+        const txFault = fault;
+        later(txFault === 'slow-final-reply' ? b().slowMs : b().dataReplyDelayMs, () => {
           busy = false;
           if (socket.destroyed) return; // the proxy gave up: the message was never acknowledged
-          const r = b().dataReply?.(message) ?? `250 2.0.0 Ok: queued as Q${++queued}`;
+          const r =
+            txFault === 'tempfail-data'
+              ? '451 4.3.0 Error: queue file write error'
+              : txFault === 'reject-data'
+                ? '554 5.7.1 Rejected by sink'
+                : (b().dataReply?.(message) ?? `250 2.0.0 Ok: queued as Q${++queued}`);
           if (r.startsWith('2')) this.messages.push(message);
           write(r);
           resetTx();

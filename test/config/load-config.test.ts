@@ -1,0 +1,81 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, validateConfig } from '../../src/config/load-config.js';
+
+const base = { smtp: { listen: '127.0.0.1:2525', upstream: 'smtp://127.0.0.1:10026' } };
+
+function problems(data: unknown): readonly string[] {
+  try {
+    validateConfig('t.yaml', data);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('the shipped config/sekisho.yaml is valid and relays to the outbox', () => {
+    const { config } = loadConfig(path.resolve(__dirname, '../../config/sekisho.yaml'));
+    expect(config.smtp.upstream).toEqual({ kind: 'outbox', dir: path.resolve('var/outbox') });
+    expect(config.smtp.listen).toEqual({ host: '127.0.0.1', port: 2525 });
+  });
+
+  it('fills defaults and parses durations, sizes and addresses', () => {
+    const { config } = validateConfig('t.yaml', {
+      smtp: { ...base.smtp, listen: '[::1]:25', max_message_bytes: '10MiB', timeouts: { idle: '5m', upstream_data: 90, upstream_command: '250ms' } },
+    });
+    expect(config.smtp.listen).toEqual({ host: '::1', port: 25 });
+    expect(config.smtp.upstream).toEqual({ kind: 'smtp', host: '127.0.0.1', port: 10026 });
+    expect(config.smtp.max_message_bytes).toBe(10 * 1024 * 1024);
+    expect(config.smtp.timeouts).toEqual({ idle: 300_000, upstream_connect: 30_000, upstream_command: 250, upstream_data: 90_000, shutdown_grace: 30_000 });
+    expect(config.smtp.workers).toBe(1);
+    expect(config.smtp.upstream_tls).toEqual({ starttls: 'opportunistic', verify: true });
+    expect(config.log.level).toBe('info');
+  });
+
+  it('a missing key is named', () => {
+    expect(problems({ smtp: { listen: '127.0.0.1:25' } })).toEqual(['smtp.upstream: required key is missing (expected string)']);
+    expect(problems({})).toEqual(['smtp: required key is missing (expected object)']);
+  });
+
+  it('a wrong type is named with what was found', () => {
+    expect(problems({ smtp: { ...base.smtp, workers: '2' } })).toEqual(['smtp.workers: expected number, got string "2"']);
+    expect(problems({ smtp: { ...base.smtp, xforward_hosts: ['127.0.0.1', 5] } })).toEqual(['smtp.xforward_hosts[1]: expected string, got number 5']);
+  });
+
+  it('an unknown key is named, at any depth', () => {
+    expect(problems({ ...base, smtpp: {} })).toEqual(['smtpp: unknown key']);
+    expect(problems({ smtp: { ...base.smtp, timeouts: { idel: '5m' } } })).toEqual(['smtp.timeouts.idel: unknown key']);
+  });
+
+  it('bad values say what is expected', () => {
+    expect(problems({ smtp: { ...base.smtp, upstream: 'lmtp://x:24' } })).toEqual(['smtp.upstream: expected smtp://host:port or outbox:DIR, got "lmtp://x:24"']);
+    expect(problems({ smtp: { ...base.smtp, listen: '127.0.0.1' } })).toEqual(['smtp.listen: expected host:port such as 127.0.0.1:2525 or [::1]:2525, got "127.0.0.1"']);
+    expect(problems({ smtp: { ...base.smtp, max_message_bytes: '-5' } })[0]).toMatch(/^smtp\.max_message_bytes: expected a positive size/);
+    expect(problems({ smtp: { ...base.smtp, timeouts: { idle: 'forever' } } })[0]).toMatch(/^smtp\.timeouts\.idle: expected a positive duration/);
+    expect(problems({ ...base, log: { level: 'loud' } })[0]).toMatch(/^log\.level: expected one of "fatal", .* got string "loud"/);
+    expect(problems({ smtp: { ...base.smtp, upstream_tls: { starttls: 'maybe' } } })[0]).toMatch(/^smtp\.upstream_tls\.starttls: expected one of/);
+  });
+
+  it('reports every problem at once', () => {
+    expect(problems({ smtp: { listen: 'x', workers: 0 }, bogus: 1 })).toHaveLength(4);
+  });
+
+  it('files the config names must be readable', () => {
+    expect(problems({ smtp: { ...base.smtp, tls: { cert: '/nonexistent/cert.pem', key: '/nonexistent/key.pem' } } })).toEqual([
+      'smtp.tls.cert: cannot read /nonexistent/cert.pem: ENOENT',
+      'smtp.tls.key: cannot read /nonexistent/key.pem: ENOENT',
+    ]);
+  });
+
+  it('YAML syntax errors and unreadable files are ConfigErrors too', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sekisho-config-'));
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, 'smtp:\n  listen: "unterminated\n');
+    expect(() => loadConfig(bad)).toThrow(/not valid YAML/);
+    expect(() => loadConfig(path.join(dir, 'missing.yaml'))).toThrow(/cannot read the file: ENOENT/);
+  });
+});

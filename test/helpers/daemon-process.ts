@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const MAIN = path.resolve(__dirname, '../../dist/main.js');
+
+/**
+ * `sekisho serve` as a real process (the built dist/main.js), for what only a process
+ * has: signals, exit codes, cluster workers. Its JSON log lines are collected as they come.
+ */
+export class DaemonProcess {
+  readonly lines: Array<Record<string, unknown>> = [];
+  readonly stderr: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private waiters: Array<() => void> = [];
+
+  private constructor(
+    readonly proc: ChildProcess,
+    readonly configFile: string,
+  ) {
+    let partial = '';
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      partial += chunk.toString('utf8');
+      const parts = partial.split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts) if (line.trim()) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    proc.stderr!.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString('utf8')));
+    this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Writes `yaml` to a temp file and starts `sekisho serve --config` on it. */
+  static start(yaml: string): DaemonProcess {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sekisho-daemon-'));
+    const configFile = path.join(dir, 'sekisho.yaml');
+    writeFileSync(configFile, yaml);
+    const proc = spawn(process.execPath, [MAIN, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return new DaemonProcess(proc, configFile);
+  }
+
+  rewriteConfig(yaml: string): void {
+    writeFileSync(this.configFile, yaml);
+  }
+
+  /** Waits until `count` log lines match, or fails after `timeoutMs`. */
+  async waitFor(match: (line: Record<string, unknown>) => boolean, count = 1, timeoutMs = 15_000): Promise<Array<Record<string, unknown>>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines.filter(match);
+      if (found.length >= count) return found;
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for log line; have:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr.join('')}`);
+      }
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  /** The SMTP port, from the "listening" line. */
+  async port(): Promise<number> {
+    const [line] = await this.waitFor((l) => l['event'] === 'listening');
+    return Number(String(line!['smtp']).split(':').pop());
+  }
+
+  signal(name: NodeJS.Signals): void {
+    this.proc.kill(name);
+  }
+
+  /** Teardown: SIGKILL if it is still running. */
+  kill(): void {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+  }
+}

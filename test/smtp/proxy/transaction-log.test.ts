@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startProxy, type RunningProxy } from '../../helpers/proxy-harness.js';
+import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
+import { TestSink } from '../../helpers/test-sink.js';
+
+describe('transaction log', () => {
+  let sink: TestSink;
+  let proxy: RunningProxy;
+
+  afterEach(async () => {
+    await proxy?.stop();
+    await sink?.stop();
+  });
+
+  it('writes exactly one JSON line per transaction with who, envelope, size, verdict, replies and latency, and never the body', async () => {
+    sink = await TestSink.start({ rcptReply: (a) => (a.startsWith('gone') ? '550 5.1.1 User unknown' : '250 2.1.5 Ok') });
+    proxy = await startProxy(sink.url);
+    const secret = 'BODY-MARKER-7f3a9c';
+    const message = Buffer.from(`Subject: SUBJECT-MARKER-1b2c\r\n\r\n${secret}\r\n`);
+    for (let i = 0; i < 3; i++) {
+      const client = await SmtpTestClient.connect(proxy.port);
+      await client.send(`s${i}@example.com`, ['r@example.net', 'gone@example.net'], message, 'helo.client.example');
+      await client.quit();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = proxy.logs.transactions();
+    expect(lines).toHaveLength(3);
+    expect(new Set(lines.map((l) => l['tx'])).size).toBe(3);
+    const line = lines[0]!;
+    expect(line).toMatchObject({
+      level: 'info',
+      event: 'transaction',
+      client: { ip: '127.0.0.1', helo: 'helo.client.example' },
+      mail_from: 's0@example.com',
+      rcpt: [
+        { to: 'r@example.net', reply: '250 2.1.5 Ok' },
+        { to: 'gone@example.net', reply: '550 5.1.1 User unknown' },
+      ],
+      size: message.length,
+      verdict: 'clean',
+      score: 0,
+      action: 'pass',
+      outcome: 'delivered',
+      reply: '250 2.0.0 Ok: queued as Q1',
+      next_hop: sink.url,
+    });
+    expect(line['tx']).toMatch(/^[a-z2-7]{26}$/);
+    const latency = line['latency_ms'] as Record<string, number>;
+    expect(latency['total']).toBeGreaterThan(0);
+    expect(latency['next_hop']).toBeGreaterThan(0);
+    expect(latency['next_hop']).toBeLessThanOrEqual(latency['total']!);
+    for (const raw of proxy.logs.raw) {
+      expect(raw).not.toContain(secret);
+      expect(raw).not.toContain('SUBJECT-MARKER');
+    }
+  });
+});
