@@ -48,13 +48,14 @@ export class RelayClient {
   readonly extensions = new Map<string, string>();
   private socket: net.Socket;
   private readonly reader = new ReplyReader();
-  private waiter: Waiter | undefined;
+  /** Replies awaited, in the order the commands were sent (more than one only when pipelining). */
+  private readonly waiters: Waiter[] = [];
   private failure: NextHopError | undefined;
   private secured = false;
   private readonly listeners = {
     data: (chunk: Buffer) => this.onData(chunk),
-    error: (err: Error) => this.fail(new NextHopError('dropped', `connection error: ${err.message}`, { cause: err })),
-    close: () => this.fail(new NextHopError('dropped', 'connection closed by next hop')),
+    error: (err: Error) => this.failed || this.fail(new NextHopError('dropped', `connection error: ${err.message}`, { cause: err })),
+    close: () => this.failed || this.fail(new NextHopError('dropped', 'connection closed by next hop')),
   };
 
   private constructor(
@@ -87,6 +88,10 @@ export class RelayClient {
     return this.failure === undefined;
   }
 
+  private get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   get secure(): boolean {
     return this.secured;
   }
@@ -104,6 +109,23 @@ export class RelayClient {
   }
 
   /**
+   * Sends several commands in one write and gives their replies in order: RFC 2920
+   * pipelining, for next hops that advertise PIPELINING. Saves round trips and system
+   * calls where no reply needs to be seen before the next command is sent.
+   */
+  async pipeline(lines: readonly string[]): Promise<SmtpReply[]> {
+    if (this.failure) throw this.failure;
+    if (!this.supports('PIPELINING') || lines.length < 2) {
+      const replies: SmtpReply[] = [];
+      for (const line of lines) replies.push(await this.command(line));
+      return replies;
+    }
+    const replies = lines.map((line) => this.queueReply(line.split(' ', 1)[0] ?? line, this.options.commandTimeoutMs));
+    this.socket.write(lines.join('\r\n') + '\r\n');
+    return Promise.all(replies);
+  }
+
+  /**
    * After a 354: sends the message dot-stuffed and the end mark, then waits for the final
    * reply. The data timeout starts once the last byte is handed to the kernel, so a big
    * message on a slow link is not cut short; while it is being written, a stalled next
@@ -113,7 +135,7 @@ export class RelayClient {
     if (this.failure) return Promise.reject(this.failure);
     const socket = this.socket;
     const reply = this.awaitReply('end of data', undefined);
-    const waiter = this.waiter;
+    const waiter = this.waiters[0];
     const onStall = () => this.fail(new NextHopError('timeout', `next hop stopped reading the message for ${this.options.commandTimeoutMs} ms`));
     socket.setTimeout(this.options.commandTimeoutMs, onStall);
     socket.cork();
@@ -121,7 +143,7 @@ export class RelayClient {
     socket.write(endOfData(message), () => {
       socket.setTimeout(0);
       socket.off('timeout', onStall);
-      if (waiter && this.waiter === waiter) this.armTimer(waiter, 'end of data', this.options.dataTimeoutMs);
+      if (waiter && this.waiters[0] === waiter) this.armTimer(waiter, 'end of data', this.options.dataTimeoutMs);
     });
     socket.uncork();
     return reply;
@@ -140,7 +162,7 @@ export class RelayClient {
   }
 
   destroy(): void {
-    this.fail(new NextHopError('dropped', 'connection closed'));
+    this.fail(CLOSED_BY_US);
   }
 
   private async hello(): Promise<void> {
@@ -193,7 +215,8 @@ export class RelayClient {
       const onError = (err: Error) => {
         clearTimeout(timer);
         secure.destroy();
-        reject(new NextHopError('tls', `TLS with next hop failed: ${err.message}`, { cause: err }));
+        const hint = verify ? ' (trust its CA with smtp.upstream_tls.ca, or set smtp.upstream_tls.verify: false; for a loopback next hop starttls: never)' : '';
+        reject(new NextHopError('tls', `TLS with next hop failed: ${err.message}${hint}`, { cause: err }));
       };
       secure.once('error', onError);
     });
@@ -204,15 +227,21 @@ export class RelayClient {
   }
 
   private awaitReply(what: string, timeoutMs: number | undefined): Promise<SmtpReply> {
-    if (this.waiter) return Promise.reject(new NextHopError('protocol', `internal: ${what} issued while a reply is pending`));
+    if (this.waiters.length > 0) return Promise.reject(new NextHopError('protocol', `internal: ${what} issued while a reply is pending`));
+    return this.queueReply(what, timeoutMs);
+  }
+
+  /** `timeoutMs` undefined: no timer yet (the caller arms one later). */
+  private queueReply(what: string, timeoutMs: number | undefined): Promise<SmtpReply> {
     return new Promise<SmtpReply>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
-      this.waiter = waiter;
+      this.waiters.push(waiter);
       if (timeoutMs !== undefined) this.armTimer(waiter, what, timeoutMs);
     });
   }
 
   private armTimer(waiter: Waiter, what: string, timeoutMs: number): void {
+    clearTimeout(waiter.timer);
     waiter.timer = setTimeout(() => this.fail(new NextHopError('timeout', `no reply to ${what} from next hop within ${timeoutMs} ms`)), timeoutMs);
   }
 
@@ -226,14 +255,13 @@ export class RelayClient {
       return;
     }
     for (const reply of replies) {
-      const waiter = this.waiter;
+      const waiter = this.waiters.shift();
       if (!waiter) {
         // Lock-step: a reply nobody asked for is either a 421 before closing (RFC 5321
         // §3.8) or a next hop out of step. Either way this connection is done.
         this.fail(new NextHopError(reply.code === 421 ? 'dropped' : 'protocol', `unexpected reply from next hop: ${reply}`));
         return;
       }
-      this.waiter = undefined;
       clearTimeout(waiter.timer);
       waiter.resolve(reply);
     }
@@ -243,9 +271,7 @@ export class RelayClient {
     if (this.failure) return;
     this.failure = error;
     this.socket.destroy();
-    const waiter = this.waiter;
-    if (waiter) {
-      this.waiter = undefined;
+    for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer);
       waiter.reject(error);
     }
@@ -263,6 +289,9 @@ export class RelayClient {
     socket.off('close', this.listeners.close);
   }
 }
+
+/** The failure of a client we closed ourselves: made once, a normal QUIT builds no Error. */
+const CLOSED_BY_US = new NextHopError('dropped', 'connection closed');
 
 function connect(options: RelayClientOptions): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
