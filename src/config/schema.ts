@@ -39,6 +39,15 @@ const smtpTimeouts = z
   })
   .strict();
 
+const upstreamCache = z
+  .object({
+    /** Idle next-hop connections kept for reuse; 0 turns the cache off. */
+    max_idle: z.number().int().min(0).default(16),
+    /** How long one is kept idle (Postfix: smtp_connection_cache_time_limit = 2s). */
+    idle_timeout: duration.prefault(2),
+  })
+  .strict();
+
 const smtp = z
   .object({
     listen: listenAddress,
@@ -53,6 +62,7 @@ const smtp = z
     timeouts: smtpTimeouts.prefault({}),
     tls: inboundTls.optional(),
     upstream_tls: upstreamTls.prefault({}),
+    upstream_cache: upstreamCache.prefault({}),
     /** Clients whose XFORWARD is believed (Postfix: smtpd_authorized_xforward_hosts). */
     xforward_hosts: z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
   })

@@ -27,7 +27,7 @@ export class SmtpTestClient {
   }
 
   static async connect(port: number, host = '127.0.0.1'): Promise<SmtpTestClient> {
-    const socket = net.connect({ port, host });
+    const socket = net.connect({ port, host, noDelay: true });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);

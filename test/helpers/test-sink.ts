@@ -58,6 +58,11 @@ export interface SinkBehaviour {
   resetAfterDataBytes?: number;
   /** Close the connection right after the greeting. */
   closeAfterGreeting?: boolean;
+  /**
+   * A connection that already carried a transaction goes stale: at the next MAIL the sink
+   * resets it (as a server that timed the connection out), or answers 421 and closes.
+   */
+  staleAfterTransaction?: 'reset' | '421';
   /** Offer STARTTLS with this key/cert. */
   tls?: { key: string; cert: string };
 }
@@ -95,6 +100,7 @@ export class TestSink {
 
   private session(plain: net.Socket): void {
     this.connections++;
+    plain.setNoDelay(true);
     let socket: net.Socket = plain;
     this.sockets.add(plain);
     plain.on('close', () => this.sockets.delete(plain));
@@ -111,6 +117,7 @@ export class TestSink {
     let queued = 0;
     let busy = false;
     let fault: TransactionFault | undefined;
+    let completed = 0;
 
     const write = (line: string) => {
       if (!socket.destroyed) socket.write(line + '\r\n');
@@ -156,6 +163,21 @@ export class TestSink {
           xforward.push(line);
           return reply('250 2.0.0 Ok');
         case 'MAIL': {
+          const stale = completed > 0 ? b().staleAfterTransaction : undefined;
+          if (stale === 'reset') {
+            mode = 'closed';
+            plain.resetAndDestroy();
+            return;
+          }
+          if (stale === '421') {
+            write('421 4.4.2 sink Error: timeout exceeded');
+            mode = 'closed';
+            socket.end();
+            return;
+          }
+          // Like Postfix: a transaction stays open until "." is accepted or RSET, also
+          // after the end of data was refused.
+          if (mailFrom !== '' || mailLine !== '') return reply('503 5.5.1 Error: nested MAIL command');
           resetTx();
           const r = b().mailReply?.(line) ?? '250 2.1.0 Ok';
           if (r.startsWith('2')) {
@@ -240,10 +262,13 @@ export class TestSink {
               : txFault === 'reject-data'
                 ? '554 5.7.1 Rejected by sink'
                 : (b().dataReply?.(message) ?? `250 2.0.0 Ok: queued as Q${++queued}`);
-          if (r.startsWith('2')) this.messages.push(message);
+          if (r.startsWith('2')) {
+            this.messages.push(message);
+            resetTx();
+            xforward = [];
+          }
+          completed++;
           write(r);
-          resetTx();
-          xforward = [];
           pump();
         });
       }

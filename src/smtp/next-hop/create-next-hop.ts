@@ -21,5 +21,5 @@ export function createNextHop(loaded: LoadedConfig): NextHop {
       ca: loaded.tls.upstreamCa,
       servername: smtp.upstream_tls.servername,
     },
-  });
+  }, { maxIdle: smtp.upstream_cache.max_idle, idleMs: smtp.upstream_cache.idle_timeout });
 }

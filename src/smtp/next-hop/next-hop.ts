@@ -11,6 +11,8 @@ export interface NextHop {
   readonly description: string;
   /** A session for one client connection. Cheap: nothing is opened before the first MAIL. */
   openSession(): NextHopSession;
+  /** Releases what the next hop keeps between sessions (cached connections). Never rejects. */
+  close(): Promise<void>;
 }
 
 export interface NextHopSession {

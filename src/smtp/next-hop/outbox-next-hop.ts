@@ -27,6 +27,10 @@ export class OutboxNextHop implements NextHop {
   openSession(): NextHopSession {
     return new OutboxSession(this.dir, this.tmpDir);
   }
+
+  async close(): Promise<void> {
+    // Nothing is held between sessions.
+  }
 }
 
 /** What the sidecar records: enough to re-send the message with its original envelope. */

@@ -32,8 +32,10 @@ export class ClientConnection {
 
   constructor(
     readonly session: SMTPServerSession,
-    /** The address the per-client connection limit counted. */
+    /** Our peer's address (before any XFORWARD). */
     readonly peerAddress: string,
+    /** Whether the per-client connection limit counted this connection. */
+    readonly countedForLimit: boolean,
     private readonly nextHop: NextHopSession,
     private readonly context: ConnectionContext,
   ) {}

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { SMTPServerAddress, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
-import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { isAddressAllowed, type SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { ListenAddress } from '../../config/values.js';
 import type { Logger } from '../../log/logger.js';
 import type { NextHop } from '../next-hop/next-hop.js';
@@ -87,7 +87,11 @@ export class SmtpProxy {
       this.server.updateSecureContext({ key: settings.tls.key, cert: settings.tls.cert });
     }
     this.settings = settings;
+    const previous = this.nextHop;
     this.nextHop = nextHop;
+    // Sessions opened before keep using the old next hop; its cache closes now, and
+    // connections they hand back afterwards are closed instead of cached.
+    if (previous !== nextHop) void previous.close();
   }
 
   /**
@@ -109,6 +113,7 @@ export class SmtpProxy {
     }
     for (const connection of this.server.connections) this.hangUp(connection);
     await closed;
+    await this.nextHop.close();
   }
 
   private hangUp(connection: SMTPConnection): void {
@@ -139,7 +144,9 @@ export class SmtpProxy {
       // built-in test key, whose private half is public.
       disabledCommands: settings.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
       ...(settings.tls ? { key: settings.tls.key, cert: settings.tls.cert } : {}),
-      logger: this.logger.child({ component: 'smtp-server' }, { level: 'warn' }) as unknown as SMTPServerOptions['logger'],
+      // smtp-server's own log is per command and goes through a formatting wrapper even when
+      // the level is off; our transaction line and the 'error' events say what matters.
+      logger: false,
       onConnect: (session, callback) => this.onConnect(session, callback),
       onMailFrom: (address, session, callback) => this.hook(session, callback, (c) => c.mail(address)),
       onRcptTo: (address, session, callback) => this.hook(session, callback, (c) => c.rcpt(address)),
@@ -151,11 +158,15 @@ export class SmtpProxy {
   private onConnect(session: SMTPServerSession, callback: Callback): void {
     if (this.draining) return callback(new SmtpReplyError(SHUTTING_DOWN));
     const ip = session.remoteAddress;
-    if (!this.perClient.tryAcquire(ip, this.settings.maxConnectionsPerIp)) {
+    // An MTA in front of us (Postfix, trusted for XFORWARD) brings every client from one
+    // address: its own limits (smtpd_client_connection_count_limit) apply there, ours would
+    // only make it answer "451 queue file write error" to innocent clients.
+    const counted = !isAddressAllowed([...this.settings.xforwardHosts], ip);
+    if (counted && !this.perClient.tryAcquire(ip, this.settings.maxConnectionsPerIp)) {
       this.logger.warn({ event: 'connection-refused', ip, reason: 'max_connections_per_ip' }, 'too many connections from client');
       return callback(new SmtpReplyError(TOO_MANY_FROM_CLIENT));
     }
-    this.connections.set(session.id, new ClientConnection(session, ip, this.nextHop.openSession(), {
+    this.connections.set(session.id, new ClientConnection(session, ip, counted, this.nextHop.openSession(), {
       logger: this.logger,
       nextHopDescription: this.nextHop.description,
       maxMessageBytes: () => this.settings.maxMessageBytes,
@@ -167,7 +178,7 @@ export class SmtpProxy {
     const client = this.connections.get(session.id);
     if (!client) return;
     this.connections.delete(session.id);
-    this.perClient.release(client.peerAddress);
+    if (client.countedForLimit) this.perClient.release(client.peerAddress);
     client.closed().catch((err: unknown) => this.logger.error({ err }, 'closing next-hop session failed'));
   }
 

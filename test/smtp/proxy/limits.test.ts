@@ -62,7 +62,7 @@ describe('limits', () => {
 
   it('max_connections_per_ip: 421 4.7.0 for the client over its share', async () => {
     sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { max_connections_per_ip: 2 } });
+    proxy = await startProxy(sink.url, { smtp: { max_connections_per_ip: 2, xforward_hosts: ['192.0.2.25'] } });
     const a = await SmtpTestClient.connect(proxy.port);
     const b = await SmtpTestClient.connect(proxy.port);
     const c = await SmtpTestClient.connect(proxy.port);
@@ -75,6 +75,14 @@ describe('limits', () => {
     expect(d.greeting.code).toBe(220);
     await b.quit();
     await d.quit();
+  });
+
+  it('max_connections_per_ip does not apply to a trusted MTA in front of us (xforward_hosts)', async () => {
+    sink = await TestSink.start();
+    proxy = await startProxy(sink.url, { smtp: { max_connections_per_ip: 2, xforward_hosts: ['127.0.0.1'] } });
+    const clients = await Promise.all([1, 2, 3, 4].map(() => SmtpTestClient.connect(proxy.port)));
+    expect(clients.map((c) => c.greeting.code)).toEqual([220, 220, 220, 220]);
+    await Promise.all(clients.map((c) => c.quit()));
   });
 
   it('idle timeout: a silent client gets 421 and is disconnected', async () => {

@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RelayClient, type RelayClientOptions } from '../../../src/smtp/next-hop/relay-client.js';
+import { startProxy, type RunningProxy } from '../../helpers/proxy-harness.js';
+import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
+import { TestSink } from '../../helpers/test-sink.js';
+
+const MESSAGE = Buffer.from('Subject: cache\r\n\r\nhello\r\n');
+
+function options(port: number): RelayClientOptions {
+  return { host: '127.0.0.1', port, heloName: 'sekisho.test', connectTimeoutMs: 500, commandTimeoutMs: 200, dataTimeoutMs: 200, tls: { starttls: 'never', verify: true } };
+}
+
+async function sendVia(proxy: RunningProxy, from: string): Promise<number | undefined> {
+  const client = await SmtpTestClient.connect(proxy.port);
+  const r = await client.send(from, ['r@example.net'], MESSAGE);
+  await client.quit();
+  return r.data?.final?.code ?? r.mail.code;
+}
+
+describe('relay client', () => {
+  let sink: TestSink | undefined;
+  afterEach(async () => {
+    await sink?.stop();
+    sink = undefined;
+  });
+
+  it('stays usable after a transaction: no timer of a past reply fires later', async () => {
+    sink = await TestSink.start();
+    const client = await RelayClient.open(options(sink.port));
+    for (let i = 0; i < 2; i++) {
+      expect((await client.command('MAIL FROM:<s@example.com>')).code).toBe(250);
+      expect((await client.command('RCPT TO:<r@example.net>')).code).toBe(250);
+      expect((await client.command('DATA')).code).toBe(354);
+      expect((await client.sendMessage(MESSAGE)).code).toBe(250);
+      // Well past the command and data timeouts (200 ms) while idle.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(client.alive).toBe(true);
+    }
+    expect((await client.command('NOOP')).code).toBe(250);
+    await client.quit();
+    expect(sink.messages).toHaveLength(2);
+  });
+
+  it('pipelines with PIPELINING and gives the replies in order', async () => {
+    sink = await TestSink.start({ rcptReply: (a) => (a === 'no@example.net' ? '550 5.1.1 no' : '250 2.1.5 Ok') });
+    const client = await RelayClient.open(options(sink.port));
+    const replies = await client.pipeline(['MAIL FROM:<s@example.com>', 'RCPT TO:<no@example.net>', 'RCPT TO:<yes@example.net>']);
+    expect(replies.map((r) => r.toString())).toEqual(['250 2.1.0 Ok', '550 5.1.1 no', '250 2.1.5 Ok']);
+    await client.quit();
+  });
+});
+
+describe('next-hop connection cache', () => {
+  let sink: TestSink | undefined;
+  let proxy: RunningProxy | undefined;
+  afterEach(async () => {
+    await proxy?.stop();
+    await sink?.stop();
+    proxy = undefined;
+    sink = undefined;
+  });
+
+  it('reuses one next-hop connection for successive client connections, with XFORWARD for each', async () => {
+    sink = await TestSink.start();
+    proxy = await startProxy(sink.url);
+    for (let i = 0; i < 5; i++) expect(await sendVia(proxy, `s${i}@example.com`)).toBe(250);
+    expect(sink.connections).toBe(1);
+    expect(sink.messages).toHaveLength(5);
+    const ports = sink.messages.map((m) => /PORT=(\d+)/.exec(m.xforward[0] ?? '')?.[1]);
+    expect(new Set(ports).size).toBe(5); // each transaction told the next hop its own client
+  });
+
+  it('closes cached connections after the idle timeout', async () => {
+    sink = await TestSink.start();
+    proxy = await startProxy(sink.url, { smtp: { upstream_cache: { idle_timeout: '200ms' } } });
+    expect(await sendVia(proxy, 's@example.com')).toBe(250);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sink.commands.at(-1)).toBe('QUIT');
+    expect(await sendVia(proxy, 's@example.com')).toBe(250);
+    expect(sink.connections).toBe(2);
+  });
+
+  it.each([['reset'], ['421']] as const)('a cached connection the next hop dropped (%s at MAIL) is replaced transparently', async (stale) => {
+    sink = await TestSink.start({ staleAfterTransaction: stale });
+    proxy = await startProxy(sink.url);
+    for (let i = 0; i < 3; i++) expect(await sendVia(proxy, `s${i}@example.com`)).toBe(250);
+    expect(sink.messages.map((m) => m.mailFrom)).toEqual(['s0@example.com', 's1@example.com', 's2@example.com']);
+    expect(sink.connections).toBe(3);
+  });
+
+  it('after the next hop refused the end of data, the cached connection is RSET before reuse (Postfix keeps the transaction)', async () => {
+    sink = await TestSink.start({ faultFor: (from) => (from === 'refused@example.com' ? 'reject-data' : undefined) });
+    proxy = await startProxy(sink.url);
+    expect(await sendVia(proxy, 'refused@example.com')).toBe(554);
+    expect(await sendVia(proxy, 'next@example.com')).toBe(250);
+    expect(sink.connections).toBe(1);
+    const mailAt = sink.commands.findIndex((c) => c === 'MAIL FROM:<next@example.com>');
+    expect(sink.commands.slice(0, mailAt)).toContain('RSET');
+    expect(sink.messages.map((m) => m.mailFrom)).toEqual(['next@example.com']);
+  });
+
+  it('max_idle 0 turns the cache off: one next-hop connection per client connection', async () => {
+    sink = await TestSink.start();
+    proxy = await startProxy(sink.url, { smtp: { upstream_cache: { max_idle: 0 } } });
+    for (let i = 0; i < 3; i++) expect(await sendVia(proxy, `s${i}@example.com`)).toBe(250);
+    expect(sink.connections).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the last QUIT is sent after the client left
+    expect(sink.commands.filter((c) => c === 'QUIT')).toHaveLength(3);
+  });
+
+  it('a transaction the client abandoned is reset before the connection is reused', async () => {
+    sink = await TestSink.start();
+    proxy = await startProxy(sink.url);
+    const client = await SmtpTestClient.connect(proxy.port);
+    await client.command('EHLO c.example');
+    await client.command('MAIL FROM:<abandoned@example.com>');
+    await client.command('RCPT TO:<r@example.net>');
+    client.destroy(); // gone without RSET or QUIT
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await sendVia(proxy, 'next@example.com')).toBe(250);
+    expect(sink.connections).toBe(1);
+    expect(sink.commands).toContain('RSET');
+    expect(sink.messages.map((m) => m.mailFrom)).toEqual(['next@example.com']);
+  });
+});
