@@ -1,13 +1,28 @@
-import { execFileSync } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
+
+const SBIN = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
 
 /**
- * Tests that need a real tool (Postfix, swaks, openssl) fail loudly when it is missing:
- * a skipped interop test would be a green result that proves nothing. `.ci/run` installs them.
+ * The absolute path of a tool a test needs (Postfix, swaks, openssl), from PATH plus the
+ * sbin directories, which a non-root PATH often lacks and where Debian puts postfix,
+ * smtp-sink and smtp-source. A missing tool is an error, never a skip: a skipped interop
+ * test is a green result that proves nothing. `.ci/run` installs them.
  */
 export function requireTool(name: string): string {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error(`${name} is required by this test but is not installed (CI installs it in .ci/run: apt-get install postfix swaks openssl)`);
+  const dirs = [...(process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean), ...SBIN];
+  for (const dir of dirs) {
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not in this directory
+    }
   }
+  throw new Error(
+    `${name} is required by this test but was not found on PATH or in ${SBIN.join(', ')}. These tests never skip. ` +
+      'Install the tools as .ci/run does: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix swaks openssl ' +
+      '(debconf "postfix/main_mailer_type" = "No configuration").',
+  );
 }

@@ -1,5 +1,5 @@
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../helpers/processes.js';
 import { startProxy, type RunningProxy } from '../../helpers/proxy-harness.js';
 import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
 import { TestSink, type TransactionFault } from '../../helpers/test-sink.js';
@@ -10,14 +10,6 @@ const FAST_TIMEOUTS = { smtp: { timeouts: { upstream_connect: '500ms', upstream_
 function message(tag: string): Buffer {
   // Longer than the sink's reset threshold (64 bytes), so a reset lands mid-content.
   return Buffer.from(`Subject: ${tag}\r\nMessage-ID: <${tag}@test>\r\n\r\n${'body line of the message\r\n'.repeat(20)}`);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('next-hop faults become 4xx and never a partial or lost message', () => {
