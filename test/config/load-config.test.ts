@@ -23,6 +23,12 @@ describe('configuration', () => {
     expect(config.smtp.listen).toEqual({ host: '127.0.0.1', port: 2525 });
   });
 
+  it('the Docker image configuration is valid and listens on all interfaces', () => {
+    const { config } = loadConfig(path.resolve(__dirname, '../../config/docker.yaml'));
+    expect(config.smtp.listen).toEqual({ host: '0.0.0.0', port: 2525 });
+    expect(config.smtp.upstream).toEqual({ kind: 'outbox', dir: '/app/var/outbox' });
+  });
+
   it('fills defaults and parses durations, sizes and addresses', () => {
     const { config } = validateConfig('t.yaml', {
       smtp: { ...base.smtp, listen: '[::1]:25', max_message_bytes: '10MiB', timeouts: { idle: '5m', upstream_data: 90, upstream_command: '250ms' } },

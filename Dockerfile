@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+# sekisho: inline mail filter (SMTP proxy). Multi-stage: build with dev dependencies,
+# run with production dependencies only, as the unprivileged "node" user.
+#
+#   docker build -t sekisho .
+#   docker run -p 2525:2525 -v sekisho-var:/app/var sekisho
+#   docker run -p 2525:2525 -v ./my-sekisho.yaml:/etc/sekisho/sekisho.yaml:ro sekisho
+#
+# Ports:
+#   2525/tcp  SMTP proxy ingress (smtp.listen)
+#   8025/tcp  admin HTTP (admin.listen; metrics and quarantine, served by a later version)
+#   8891/tcp  milter (milter.listen; served by a later version)
+
+ARG NODE_IMAGE=node:26-trixie-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json ./
+COPY src ./src
+RUN npm run build
+
+# Production dependencies only, installed afresh (npm prune leaves optional packages of
+# dev tools behind).
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY config ./config
+COPY config/docker.yaml /etc/sekisho/sekisho.yaml
+RUN mkdir -p /app/var && chown node:node /app/var
+USER node
+VOLUME ["/app/var"]
+EXPOSE 2525 8025 8891
+# Healthy when the SMTP listener greets with 220 (sekisho healthcheck, exit 0/1).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 \
+  CMD ["node", "dist/main.js", "healthcheck", "--config", "/etc/sekisho/sekisho.yaml"]
+# SIGTERM drains (transactions in flight finish within smtp.timeouts.shutdown_grace);
+# give `docker stop -t` at least that long.
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/main.js", "serve", "--config", "/etc/sekisho/sekisho.yaml"]
