@@ -6,7 +6,8 @@ import { startProxy, type RunningProxy } from '../../helpers/proxy-harness.js';
 import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
 import { TestSink } from '../../helpers/test-sink.js';
 
-const CORPUS = path.resolve(__dirname, '../../../../shared/corpus/mail-ruby');
+// A copy of ../shared/corpus/mail-ruby (test/fixtures/mail-ruby/SOURCE.md).
+const CORPUS = path.resolve(__dirname, '../../fixtures/mail-ruby');
 
 function emlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
