@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { service } from './postfix-snippets.js';
-import { freePorts, liveProcessesInGroup, run, sleep, startReaper, tempDir, waitFor, waitForPort, type Reaper } from './processes.js';
+import { run, startReaper, tempDir, waitForPort, type Reaper } from './processes.js';
 import { requireTool } from './tools.js';
 
 /** A throwaway real Postfix instance in a temp directory, for interop tests. */

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, run, sleep, startReaper, tempDir, uidOf, waitFor, waitForPort, type CommandResult, type Reaper } from './processes.js';
+import { freePort, run, startReaper, tempDir, uidOf, waitForPort, type CommandResult, type Reaper } from './processes.js';
 import { requireTool } from './tools.js';
 
 /**

@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
+import { afterEach } from 'vitest';
 import { validateConfig, type LoadedConfig } from '../../src/config/load-config.js';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
+import { TestSink, type SinkBehaviour } from './test-sink.js';
 
 /** Log lines a daemon wrote, parsed, for assertions on what operators would see. */
 export class LogCapture extends Writable {
@@ -74,5 +76,30 @@ export async function startProxy(upstream: string, extra: Record<string, unknown
     logger,
     loaded,
     stop: () => daemon.drain(),
+  };
+}
+
+/**
+ * A test sink and a sekisho in front of it, per test, stopped after each test:
+ *
+ *   const relay = relayFixture();
+ *   it('…', async () => { const { sink, proxy } = await relay.start({ rcptReply: … }, { smtp: { … } }); });
+ */
+export function relayFixture(): { start(behaviour?: SinkBehaviour, extra?: Record<string, unknown>): Promise<{ sink: TestSink; proxy: RunningProxy }> } {
+  let running: { sink: TestSink; proxy?: RunningProxy } | undefined;
+  afterEach(async () => {
+    const current = running;
+    running = undefined;
+    await current?.proxy?.stop();
+    await current?.sink.stop();
+  });
+  return {
+    async start(behaviour = {}, extra = {}) {
+      const sink = await TestSink.start(behaviour);
+      running = { sink };
+      const proxy = await startProxy(sink.url, extra);
+      running.proxy = proxy;
+      return { sink, proxy };
+    },
   };
 }

@@ -134,3 +134,17 @@ export function stuff(message: Buffer): Buffer {
   parts.push(message.subarray(from));
   return Buffer.concat(parts);
 }
+
+/**
+ * One whole delivery on a fresh connection (EHLO, MAIL, RCPT…, DATA, QUIT). Returns the
+ * code of the reply that ended it: the final reply, or the MAIL/RCPT refusal.
+ */
+export async function deliver(port: number, from: string, to: string[], message: Buffer): Promise<number> {
+  const client = await SmtpTestClient.connect(port);
+  try {
+    const r = await client.send(from, to, message);
+    return r.data?.final?.code ?? r.data?.go.code ?? (r.mail.code === 250 ? (r.rcpt.find((x) => x.code !== 250)?.code ?? 0) : r.mail.code);
+  } finally {
+    await client.quit();
+  }
+}

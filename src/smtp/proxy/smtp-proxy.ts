@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
-import type { SMTPServerAddress, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { isAddressAllowed, type SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { ListenAddress } from '../../config/values.js';
 import type { Logger } from '../../log/logger.js';

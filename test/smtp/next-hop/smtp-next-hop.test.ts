@@ -1,20 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RelayClient, type RelayClientOptions } from '../../../src/smtp/next-hop/relay-client.js';
-import { startProxy, type RunningProxy } from '../../helpers/proxy-harness.js';
-import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
+import { relayFixture } from '../../helpers/proxy-harness.js';
+import { deliver, SmtpTestClient } from '../../helpers/smtp-test-client.js';
 import { TestSink } from '../../helpers/test-sink.js';
 
 const MESSAGE = Buffer.from('Subject: cache\r\n\r\nhello\r\n');
 
 function options(port: number): RelayClientOptions {
   return { host: '127.0.0.1', port, heloName: 'sekisho.test', connectTimeoutMs: 500, commandTimeoutMs: 200, dataTimeoutMs: 200, tls: { starttls: 'never', verify: true } };
-}
-
-async function sendVia(proxy: RunningProxy, from: string): Promise<number | undefined> {
-  const client = await SmtpTestClient.connect(proxy.port);
-  const r = await client.send(from, ['r@example.net'], MESSAGE);
-  await client.quit();
-  return r.data?.final?.code ?? r.mail.code;
 }
 
 describe('relay client', () => {
@@ -51,19 +44,11 @@ describe('relay client', () => {
 });
 
 describe('next-hop connection cache', () => {
-  let sink: TestSink | undefined;
-  let proxy: RunningProxy | undefined;
-  afterEach(async () => {
-    await proxy?.stop();
-    await sink?.stop();
-    proxy = undefined;
-    sink = undefined;
-  });
+  const relay = relayFixture();
 
   it('reuses one next-hop connection for successive client connections, with XFORWARD for each', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url);
-    for (let i = 0; i < 5; i++) expect(await sendVia(proxy, `s${i}@example.com`)).toBe(250);
+    const { sink, proxy } = await relay.start();
+    for (let i = 0; i < 5; i++) expect(await deliver(proxy.port, `s${i}@example.com`, ['r@example.net'], MESSAGE)).toBe(250);
     expect(sink.connections).toBe(1);
     expect(sink.messages).toHaveLength(5);
     const ports = sink.messages.map((m) => /PORT=(\d+)/.exec(m.xforward[0] ?? '')?.[1]);
@@ -71,28 +56,25 @@ describe('next-hop connection cache', () => {
   });
 
   it('closes cached connections after the idle timeout', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { upstream_cache: { idle_timeout: '200ms' } } });
-    expect(await sendVia(proxy, 's@example.com')).toBe(250);
+    const { sink, proxy } = await relay.start({}, { smtp: { upstream_cache: { idle_timeout: '200ms' } } });
+    expect(await deliver(proxy.port, 's@example.com', ['r@example.net'], MESSAGE)).toBe(250);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(sink.commands.at(-1)).toBe('QUIT');
-    expect(await sendVia(proxy, 's@example.com')).toBe(250);
+    expect(await deliver(proxy.port, 's@example.com', ['r@example.net'], MESSAGE)).toBe(250);
     expect(sink.connections).toBe(2);
   });
 
   it.each([['reset'], ['421']] as const)('a cached connection the next hop dropped (%s at MAIL) is replaced transparently', async (stale) => {
-    sink = await TestSink.start({ staleAfterTransaction: stale });
-    proxy = await startProxy(sink.url);
-    for (let i = 0; i < 3; i++) expect(await sendVia(proxy, `s${i}@example.com`)).toBe(250);
+    const { sink, proxy } = await relay.start({ staleAfterTransaction: stale });
+    for (let i = 0; i < 3; i++) expect(await deliver(proxy.port, `s${i}@example.com`, ['r@example.net'], MESSAGE)).toBe(250);
     expect(sink.messages.map((m) => m.mailFrom)).toEqual(['s0@example.com', 's1@example.com', 's2@example.com']);
     expect(sink.connections).toBe(3);
   });
 
   it('after the next hop refused the end of data, the cached connection is RSET before reuse (Postfix keeps the transaction)', async () => {
-    sink = await TestSink.start({ faultFor: (from) => (from === 'refused@example.com' ? 'reject-data' : undefined) });
-    proxy = await startProxy(sink.url);
-    expect(await sendVia(proxy, 'refused@example.com')).toBe(554);
-    expect(await sendVia(proxy, 'next@example.com')).toBe(250);
+    const { sink, proxy } = await relay.start({ faultFor: (from) => (from === 'refused@example.com' ? 'reject-data' : undefined) });
+    expect(await deliver(proxy.port, 'refused@example.com', ['r@example.net'], MESSAGE)).toBe(554);
+    expect(await deliver(proxy.port, 'next@example.com', ['r@example.net'], MESSAGE)).toBe(250);
     expect(sink.connections).toBe(1);
     const mailAt = sink.commands.findIndex((c) => c === 'MAIL FROM:<next@example.com>');
     expect(sink.commands.slice(0, mailAt)).toContain('RSET');
@@ -100,24 +82,22 @@ describe('next-hop connection cache', () => {
   });
 
   it('max_idle 0 turns the cache off: one next-hop connection per client connection', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { upstream_cache: { max_idle: 0 } } });
-    for (let i = 0; i < 3; i++) expect(await sendVia(proxy, `s${i}@example.com`)).toBe(250);
+    const { sink, proxy } = await relay.start({}, { smtp: { upstream_cache: { max_idle: 0 } } });
+    for (let i = 0; i < 3; i++) expect(await deliver(proxy.port, `s${i}@example.com`, ['r@example.net'], MESSAGE)).toBe(250);
     expect(sink.connections).toBe(3);
     await new Promise((resolve) => setTimeout(resolve, 100)); // the last QUIT is sent after the client left
     expect(sink.commands.filter((c) => c === 'QUIT')).toHaveLength(3);
   });
 
   it('a transaction the client abandoned is reset before the connection is reused', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url);
+    const { sink, proxy } = await relay.start();
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO c.example');
     await client.command('MAIL FROM:<abandoned@example.com>');
     await client.command('RCPT TO:<r@example.net>');
     client.destroy(); // gone without RSET or QUIT
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await sendVia(proxy, 'next@example.com')).toBe(250);
+    expect(await deliver(proxy.port, 'next@example.com', ['r@example.net'], MESSAGE)).toBe(250);
     expect(sink.connections).toBe(1);
     expect(sink.commands).toContain('RSET');
     expect(sink.messages.map((m) => m.mailFrom)).toEqual(['next@example.com']);

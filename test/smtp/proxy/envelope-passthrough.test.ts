@@ -1,20 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, type RunningProxy } from '../../helpers/proxy-harness.js';
+import { describe, expect, it } from 'vitest';
+import { relayFixture, type RunningProxy } from '../../helpers/proxy-harness.js';
 import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
-import { DEFAULT_EXTENSIONS, TestSink } from '../../helpers/test-sink.js';
+import { DEFAULT_EXTENSIONS } from '../../helpers/test-sink.js';
 
 const BODY = Buffer.from('Subject: envelope\r\n\r\nhi\r\n');
 
 describe('envelope parameters and XFORWARD reach the next hop when it supports them', () => {
-  let sink: TestSink;
-  let proxy: RunningProxy;
+  const relay = relayFixture();
 
-  afterEach(async () => {
-    await proxy?.stop();
-    await sink?.stop();
-  });
-
-  async function transaction(mailArgs: string, rcpts: string[], helo = 'client.example'): Promise<void> {
+  async function transaction(proxy: RunningProxy, mailArgs: string, rcpts: string[], helo = 'client.example'): Promise<void> {
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command(`EHLO ${helo}`);
     expect((await client.command(`MAIL FROM:<sender@example.com>${mailArgs}`)).code).toBe(250);
@@ -24,18 +18,16 @@ describe('envelope parameters and XFORWARD reach the next hop when it supports t
   }
 
   it('DSN (RET, ENVID, NOTIFY, ORCPT), SIZE and BODY=8BITMIME pass through', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url);
-    await transaction(' SIZE=27 BODY=8BITMIME RET=HDRS ENVID=QQ+2B1234', ['<a@example.net> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a+2Bx@example.net', '<b@example.net> NOTIFY=NEVER']);
+    const { sink, proxy } = await relay.start();
+    await transaction(proxy, ' SIZE=27 BODY=8BITMIME RET=HDRS ENVID=QQ+2B1234', ['<a@example.net> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a+2Bx@example.net', '<b@example.net> NOTIFY=NEVER']);
     const m = sink.messages[0]!;
     expect(m.mailLine).toBe('MAIL FROM:<sender@example.com> SIZE=27 BODY=8BITMIME RET=HDRS ENVID=QQ+2B1234');
     expect(m.rcptLines).toEqual(['RCPT TO:<a@example.net> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a+2Bx@example.net', 'RCPT TO:<b@example.net> NOTIFY=NEVER']);
   });
 
   it('parameters of extensions the next hop lacks are dropped, not sent to be refused', async () => {
-    sink = await TestSink.start({ extensions: ['PIPELINING'] });
-    proxy = await startProxy(sink.url);
-    await transaction(' SIZE=27 BODY=8BITMIME RET=FULL ENVID=abc', ['<a@example.net> NOTIFY=DELAY']);
+    const { sink, proxy } = await relay.start({ extensions: ['PIPELINING'] });
+    await transaction(proxy, ' SIZE=27 BODY=8BITMIME RET=FULL ENVID=abc', ['<a@example.net> NOTIFY=DELAY']);
     const m = sink.messages[0]!;
     expect(m.mailLine).toBe('MAIL FROM:<sender@example.com>');
     expect(m.rcptLines).toEqual(['RCPT TO:<a@example.net>']);
@@ -43,9 +35,8 @@ describe('envelope parameters and XFORWARD reach the next hop when it supports t
   });
 
   it('SMTPUTF8 passes through with a UTF-8 address', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url);
-    await transaction(' SMTPUTF8', ['<山田@例え.jp>']);
+    const { sink, proxy } = await relay.start();
+    await transaction(proxy, ' SMTPUTF8', ['<山田@例え.jp>']);
     const m = sink.messages[0]!;
     expect(m.mailLine).toBe('MAIL FROM:<sender@example.com> SMTPUTF8');
     // The domain goes as its A-label, which every server accepts; the local part stays UTF-8.
@@ -53,8 +44,7 @@ describe('envelope parameters and XFORWARD reach the next hop when it supports t
   });
 
   it('a UTF-8 local part to a next hop without SMTPUTF8 is refused with 553 5.6.7 (RFC 6531)', async () => {
-    sink = await TestSink.start({ extensions: DEFAULT_EXTENSIONS.filter((e) => e !== 'SMTPUTF8') });
-    proxy = await startProxy(sink.url);
+    const { sink, proxy } = await relay.start({ extensions: DEFAULT_EXTENSIONS.filter((e) => e !== 'SMTPUTF8') });
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO client.example');
     expect((await client.command('MAIL FROM:<sender@example.com> SMTPUTF8')).code).toBe(250);
@@ -67,23 +57,20 @@ describe('envelope parameters and XFORWARD reach the next hop when it supports t
   });
 
   it('punycode (xn--) domains arrive as sent, not turned into Unicode', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url);
-    await transaction('', ['<support@xn--pple-43d.com>', '<user@[192.0.2.1]>']);
+    const { sink, proxy } = await relay.start();
+    await transaction(proxy, '', ['<support@xn--pple-43d.com>', '<user@[192.0.2.1]>']);
     expect(sink.messages[0]!.rcptLines).toEqual(['RCPT TO:<support@xn--pple-43d.com>', 'RCPT TO:<user@[192.0.2.1]>']);
   });
 
   it('without XFORWARD from the client, the next hop hears our peer as the client', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url);
-    await transaction('', ['<a@example.net>'], 'mua.example');
+    const { sink, proxy } = await relay.start();
+    await transaction(proxy, '', ['<a@example.net>'], 'mua.example');
     expect(sink.messages[0]!.xforward).toHaveLength(1);
     expect(sink.messages[0]!.xforward[0]).toMatch(/^XFORWARD NAME=\[UNAVAILABLE\] ADDR=127\.0\.0\.1 PORT=\d+ PROTO=ESMTP HELO=mua\.example IDENT=\[UNAVAILABLE\] SOURCE=\[UNAVAILABLE\]$/);
   });
 
   it('XFORWARD received from Postfix in front is passed on, and repeated for each transaction', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url);
+    const { sink, proxy } = await relay.start();
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO postfix.example');
     expect((await client.command('XFORWARD NAME=mail.sender.example ADDR=203.0.113.7 PORT=40001 PROTO=ESMTP')).code).toBe(250);
@@ -103,8 +90,7 @@ describe('envelope parameters and XFORWARD reach the next hop when it supports t
   });
 
   it('XFORWARD from a host not in smtp.xforward_hosts is refused', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { xforward_hosts: ['192.0.2.99'] } });
+    const { proxy } = await relay.start({}, { smtp: { xforward_hosts: ['192.0.2.99'] } });
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO postfix.example');
     expect((await client.command('XFORWARD ADDR=203.0.113.7')).code).toBe(550);
@@ -112,8 +98,7 @@ describe('envelope parameters and XFORWARD reach the next hop when it supports t
   });
 
   it('XFORWARD with IPv6 and unavailable attributes keeps Postfix syntax', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url);
+    const { sink, proxy } = await relay.start();
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO postfix.example');
     expect((await client.command('XFORWARD NAME=[UNAVAILABLE] ADDR=IPV6:2001:db8::25 PORT=25 PROTO=SMTP HELO=[UNAVAILABLE]')).code).toBe(250);

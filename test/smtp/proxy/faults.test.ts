@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '../../helpers/processes.js';
-import { startProxy, type RunningProxy } from '../../helpers/proxy-harness.js';
+import { relayFixture, startProxy } from '../../helpers/proxy-harness.js';
 import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
-import { TestSink, type TransactionFault } from '../../helpers/test-sink.js';
+import { type TransactionFault } from '../../helpers/test-sink.js';
 
 /** Short next-hop timeouts so "slow" is clearly past them. */
 const FAST_TIMEOUTS = { smtp: { timeouts: { upstream_connect: '500ms', upstream_command: '300ms', upstream_data: '300ms' } } };
@@ -13,18 +13,11 @@ function message(tag: string): Buffer {
 }
 
 describe('next-hop faults become 4xx and never a partial or lost message', () => {
-  let sink: TestSink | undefined;
-  let proxy: RunningProxy | undefined;
-
-  afterEach(async () => {
-    await proxy?.stop();
-    await sink?.stop();
-    proxy = undefined;
-    sink = undefined;
-  });
+  const relay = relayFixture();
 
   it('next hop down: MAIL FROM gets 451 4.4.1', async () => {
-    proxy = await startProxy(`smtp://127.0.0.1:${await freePort()}`, FAST_TIMEOUTS);
+    const proxy = await startProxy(`smtp://127.0.0.1:${await freePort()}`, FAST_TIMEOUTS);
+    onTestFinished(() => proxy.stop());
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO client.example');
     const mail = await client.command('MAIL FROM:<s@example.com>');
@@ -38,8 +31,7 @@ describe('next-hop faults become 4xx and never a partial or lost message', () =>
   });
 
   it('next hop greets and hangs up: 451 4.4.x', async () => {
-    sink = await TestSink.start({ closeAfterGreeting: true });
-    proxy = await startProxy(sink.url, FAST_TIMEOUTS);
+    const { proxy } = await relay.start({ closeAfterGreeting: true }, FAST_TIMEOUTS);
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO client.example');
     expect((await client.command('MAIL FROM:<s@example.com>')).text).toMatch(/^451 4\.4\.[12] /);
@@ -47,8 +39,7 @@ describe('next-hop faults become 4xx and never a partial or lost message', () =>
   });
 
   it('next hop slow to answer RCPT past the command timeout: 451 4.4.2, nothing delivered', async () => {
-    sink = await TestSink.start({ faultFor: () => 'slow-rcpt', slowMs: 1500 });
-    proxy = await startProxy(sink.url, FAST_TIMEOUTS);
+    const { sink, proxy } = await relay.start({ faultFor: () => 'slow-rcpt', slowMs: 1500 }, FAST_TIMEOUTS);
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO client.example');
     expect((await client.command('MAIL FROM:<s@example.com>')).code).toBe(250);
@@ -58,8 +49,7 @@ describe('next-hop faults become 4xx and never a partial or lost message', () =>
   });
 
   it('next hop slow to answer the final "." past the data timeout: 451, the sink holds nothing', async () => {
-    sink = await TestSink.start({ faultFor: () => 'slow-final-reply', slowMs: 1500 });
-    proxy = await startProxy(sink.url, FAST_TIMEOUTS);
+    const { sink, proxy } = await relay.start({ faultFor: () => 'slow-final-reply', slowMs: 1500 }, FAST_TIMEOUTS);
     const client = await SmtpTestClient.connect(proxy.port);
     const result = await client.send('s@example.com', ['r@example.net'], message('slow'));
     expect(result.data?.final?.text).toBe('451 4.4.2 Next hop connection failed, try again later');
@@ -69,8 +59,7 @@ describe('next-hop faults become 4xx and never a partial or lost message', () =>
   });
 
   it('next hop resets the connection mid-DATA: 451, no partial message at the sink', async () => {
-    sink = await TestSink.start({ faultFor: () => 'reset-in-data' });
-    proxy = await startProxy(sink.url, FAST_TIMEOUTS);
+    const { sink, proxy } = await relay.start({ faultFor: () => 'reset-in-data' }, FAST_TIMEOUTS);
     const client = await SmtpTestClient.connect(proxy.port);
     const result = await client.send('s@example.com', ['r@example.net'], message('reset'));
     expect(result.data?.final?.code).toBe(451);
@@ -86,8 +75,7 @@ describe('next-hop faults become 4xx and never a partial or lost message', () =>
 
   it('next hop 4xx and 5xx to the final "." are passed through as they are', async () => {
     const faults: Record<string, TransactionFault> = { 'tf@example.com': 'tempfail-data', 'rj@example.com': 'reject-data' };
-    sink = await TestSink.start({ faultFor: (from) => faults[from] });
-    proxy = await startProxy(sink.url, FAST_TIMEOUTS);
+    const { sink, proxy } = await relay.start({ faultFor: (from) => faults[from] }, FAST_TIMEOUTS);
     const a = await SmtpTestClient.connect(proxy.port);
     expect((await a.send('tf@example.com', ['r@example.net'], message('tf'))).data?.final?.text).toBe('451 4.3.0 Error: queue file write error');
     await a.quit();
@@ -101,13 +89,12 @@ describe('next-hop faults become 4xx and never a partial or lost message', () =>
     const kinds: Array<TransactionFault | undefined> = [undefined, 'reset-in-data', undefined, 'slow-final-reply', 'close-at-data', undefined, 'slow-rcpt', 'tempfail-data', undefined, 'reject-data'];
     // Deterministic shuffle: fault of message i.
     const faultOf = (i: number) => kinds[(i * 7 + 3) % kinds.length];
-    sink = await TestSink.start({ faultFor: (from) => faultOf(Number(/^m(\d+)@/.exec(from)?.[1])), slowMs: 1200 });
-    proxy = await startProxy(sink.url, FAST_TIMEOUTS);
+    const { sink, proxy } = await relay.start({ faultFor: (from) => faultOf(Number(/^m(\d+)@/.exec(from)?.[1])), slowMs: 1200 }, FAST_TIMEOUTS);
     const total = 120;
     const acknowledged = new Set<string>();
     const codes = new Map<number, number>();
     const sendOne = async (i: number) => {
-      const client = await SmtpTestClient.connect(proxy!.port);
+      const client = await SmtpTestClient.connect(proxy.port);
       try {
         const r = await client.send(`m${i}@example.com`, ['r@example.net'], message(`m${i}`));
         const code = r.data?.final?.code ?? r.rcpt[0]?.code ?? r.mail.code;

@@ -1,20 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, type RunningProxy } from '../../helpers/proxy-harness.js';
+import { describe, expect, it } from 'vitest';
+import { relayFixture } from '../../helpers/proxy-harness.js';
 import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
-import { TestSink } from '../../helpers/test-sink.js';
 
 describe('limits', () => {
-  let sink: TestSink;
-  let proxy: RunningProxy;
-
-  afterEach(async () => {
-    await proxy?.stop();
-    await sink?.stop();
-  });
+  const relay = relayFixture();
 
   it('advertises SIZE and refuses a declared SIZE over the limit at MAIL', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { max_message_bytes: 1000 } });
+    const { sink, proxy } = await relay.start({}, { smtp: { max_message_bytes: 1000 } });
     const client = await SmtpTestClient.connect(proxy.port);
     expect((await client.command('EHLO c.example')).text).toContain('250-SIZE 1000');
     expect((await client.command('MAIL FROM:<s@example.com> SIZE=1001')).code).toBe(552);
@@ -23,8 +15,7 @@ describe('limits', () => {
   });
 
   it('enforces the limit on the real stream: 552 5.3.4 after ".", nothing relayed, next hop reset', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { max_message_bytes: 1000 } });
+    const { sink, proxy } = await relay.start({}, { smtp: { max_message_bytes: 1000 } });
     const client = await SmtpTestClient.connect(proxy.port);
     // No SIZE declared (or a false one): only the stream tells.
     const big = Buffer.from(`Subject: big\r\n\r\n${'x'.repeat(2000)}\r\n`);
@@ -41,33 +32,18 @@ describe('limits', () => {
     expect(tooBig).toMatchObject({ outcome: 'rejected', size: big.length });
   });
 
-  it('max_connections: the connection over the limit gets 421', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { max_connections: 2, max_connections_per_ip: 10 } });
-    const a = await SmtpTestClient.connect(proxy.port);
-    const b = await SmtpTestClient.connect(proxy.port);
-    const c = await SmtpTestClient.connect(proxy.port);
-    expect(a.greeting.code).toBe(220);
-    expect(b.greeting.code).toBe(220);
-    expect(c.greeting.code).toBe(421);
-    await c.closed();
-    await a.quit();
-    // A slot is free again.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const d = await SmtpTestClient.connect(proxy.port);
-    expect(d.greeting.code).toBe(220);
-    await b.quit();
-    await d.quit();
-  });
+  const connectionLimits: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['max_connections', { max_connections: 2, max_connections_per_ip: 10 }, /^421 sekisho\.test Too many connected clients/],
+    ['max_connections_per_ip', { max_connections_per_ip: 2, xforward_hosts: ['192.0.2.25'] }, /^421 4\.7\.0 Too many connections from your address, try again later$/],
+  ];
 
-  it('max_connections_per_ip: 421 4.7.0 for the client over its share', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { max_connections_per_ip: 2, xforward_hosts: ['192.0.2.25'] } });
+  it.each(connectionLimits)('%s: the connection over the limit gets 421, and a freed slot is usable again', async (_key, smtp, refusal) => {
+    const { proxy } = await relay.start({}, { smtp });
     const a = await SmtpTestClient.connect(proxy.port);
     const b = await SmtpTestClient.connect(proxy.port);
     const c = await SmtpTestClient.connect(proxy.port);
     expect([a.greeting.code, b.greeting.code]).toEqual([220, 220]);
-    expect(c.greeting.text).toBe('421 4.7.0 Too many connections from your address, try again later');
+    expect(c.greeting.text).toMatch(refusal);
     await c.closed();
     await a.quit();
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -78,16 +54,14 @@ describe('limits', () => {
   });
 
   it('max_connections_per_ip does not apply to a trusted MTA in front of us (xforward_hosts)', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { max_connections_per_ip: 2, xforward_hosts: ['127.0.0.1'] } });
+    const { proxy } = await relay.start({}, { smtp: { max_connections_per_ip: 2, xforward_hosts: ['127.0.0.1'] } });
     const clients = await Promise.all([1, 2, 3, 4].map(() => SmtpTestClient.connect(proxy.port)));
     expect(clients.map((c) => c.greeting.code)).toEqual([220, 220, 220, 220]);
     await Promise.all(clients.map((c) => c.quit()));
   });
 
   it('idle timeout: a silent client gets 421 and is disconnected', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { timeouts: { idle: '300ms' } } });
+    const { proxy } = await relay.start({}, { smtp: { timeouts: { idle: '300ms' } } });
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO c.example');
     const started = Date.now();
@@ -98,8 +72,7 @@ describe('limits', () => {
   });
 
   it('idle timeout in the middle of a transaction: nothing reaches the next hop', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { timeouts: { idle: '300ms' } } });
+    const { sink, proxy } = await relay.start({}, { smtp: { timeouts: { idle: '300ms' } } });
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO c.example');
     await client.command('MAIL FROM:<s@example.com>');
@@ -113,8 +86,7 @@ describe('limits', () => {
   });
 
   it('max_recipients: 452 for recipients over the limit', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { max_recipients: 2 } });
+    const { proxy } = await relay.start({}, { smtp: { max_recipients: 2 } });
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO c.example');
     await client.command('MAIL FROM:<s@example.com>');

@@ -1,24 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, type RunningProxy } from '../../helpers/proxy-harness.js';
+import { describe, expect, it } from 'vitest';
+import { relayFixture } from '../../helpers/proxy-harness.js';
 import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
-import { TestSink } from '../../helpers/test-sink.js';
 
 const MESSAGE = Buffer.from('Subject: per-recipient\r\n\r\nhello\r\n');
 
 describe('per-recipient replies', () => {
-  let sink: TestSink;
-  let proxy: RunningProxy;
-
-  afterEach(async () => {
-    await proxy?.stop();
-    await sink?.stop();
-  });
+  const relay = relayFixture();
 
   it('passes a 550 for one recipient through and delivers to the others only', async () => {
-    sink = await TestSink.start({
+    const { sink, proxy } = await relay.start({
       rcptReply: (a) => (a === 'nobody@example.net' ? '550 5.1.1 <nobody@example.net>: Recipient address rejected: User unknown' : '250 2.1.5 Ok'),
     });
-    proxy = await startProxy(sink.url);
     const client = await SmtpTestClient.connect(proxy.port);
     const result = await client.send('sender@example.com', ['alice@example.net', 'nobody@example.net', 'bob@example.net'], MESSAGE);
     await client.quit();
@@ -39,8 +31,7 @@ describe('per-recipient replies', () => {
   });
 
   it('passes 4xx recipient replies through as 4xx', async () => {
-    sink = await TestSink.start({ rcptReply: (a) => (a.startsWith('greylist') ? '450 4.2.0 <greylist@example.net>: Recipient address rejected: Greylisted' : '250 2.1.5 Ok') });
-    proxy = await startProxy(sink.url);
+    const { sink, proxy } = await relay.start({ rcptReply: (a) => (a.startsWith('greylist') ? '450 4.2.0 <greylist@example.net>: Recipient address rejected: Greylisted' : '250 2.1.5 Ok') });
     const client = await SmtpTestClient.connect(proxy.port);
     const result = await client.send('sender@example.com', ['greylist@example.net', 'ok@example.net'], MESSAGE);
     await client.quit();
@@ -49,8 +40,7 @@ describe('per-recipient replies', () => {
   });
 
   it('when every recipient is refused, DATA is refused and nothing arrives', async () => {
-    sink = await TestSink.start({ rcptReply: () => '550 5.7.1 Relay access denied' });
-    proxy = await startProxy(sink.url);
+    const { sink, proxy } = await relay.start({ rcptReply: () => '550 5.7.1 Relay access denied' });
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO client.example');
     expect((await client.command('MAIL FROM:<s@example.com>')).code).toBe(250);
@@ -61,11 +51,10 @@ describe('per-recipient replies', () => {
   });
 
   it('passes a MAIL FROM refusal and the final DATA reply through unchanged', async () => {
-    sink = await TestSink.start({
+    const { sink, proxy } = await relay.start({
       mailReply: (line) => (line.includes('spammer') ? '553 5.7.1 <spammer@example.com>: Sender address rejected: Access denied' : '250 2.1.0 Ok'),
       dataReply: (m) => (m.data.includes('virus') ? '554 5.7.1 Message content rejected' : '250 2.0.0 Ok: queued as ABC123'),
     });
-    proxy = await startProxy(sink.url);
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO client.example');
     expect((await client.command('MAIL FROM:<spammer@example.com>')).text).toBe('553 5.7.1 <spammer@example.com>: Sender address rejected: Access denied');
@@ -84,8 +73,7 @@ describe('per-recipient replies', () => {
   });
 
   it('relays several transactions per connection, and RSET abandons one without sending it', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url);
+    const { sink, proxy } = await relay.start();
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO client.example');
     for (let i = 0; i < 3; i++) {

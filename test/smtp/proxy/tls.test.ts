@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startProxy, type RunningProxy } from '../../helpers/proxy-harness.js';
-import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
-import { TestSink } from '../../helpers/test-sink.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { relayFixture } from '../../helpers/proxy-harness.js';
+import { deliver, SmtpTestClient } from '../../helpers/smtp-test-client.js';
 import { selfSignedCertificate, type TlsMaterial } from '../../helpers/tls-material.js';
 import { requireTool } from '../../helpers/tools.js';
 
@@ -14,22 +13,15 @@ const BODY = Buffer.from('Subject: tls\r\n\r\nsecret\r\n');
 
 describe('STARTTLS', () => {
   let material: TlsMaterial;
-  let sink: TestSink;
-  let proxy: RunningProxy;
+  const relay = relayFixture();
 
   beforeAll(() => {
     material = selfSignedCertificate();
   });
 
-  afterEach(async () => {
-    await proxy?.stop();
-    await sink?.stop();
-  });
-
   it('inbound: swaks --tls delivers through sekisho when a certificate is configured', async () => {
     requireTool('swaks');
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { tls: { cert: material.certFile, key: material.keyFile } } });
+    const { sink, proxy } = await relay.start({}, { smtp: { tls: { cert: material.certFile, key: material.keyFile } } });
     const dataFile = path.join(material.dir, 'message.eml');
     writeFileSync(dataFile, 'Subject: over tls\r\n\r\nsent with swaks\r\n');
     const { stdout } = await run('swaks', ['--server', `127.0.0.1:${proxy.port}`, '--tls', '--from', 's@example.com', '--to', 'r@example.net', '--data', dataFile, '--helo', 'swaks.example'], { timeout: 20_000 });
@@ -42,24 +34,15 @@ describe('STARTTLS', () => {
   });
 
   it('inbound: without a certificate STARTTLS is not offered (never the built-in test key)', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url);
+    const { proxy } = await relay.start();
     const client = await SmtpTestClient.connect(proxy.port);
     expect((await client.command('EHLO c.example')).text).not.toContain('STARTTLS');
     expect((await client.command('STARTTLS')).code).toBe(500);
     await client.quit();
   });
 
-  async function deliver(): Promise<number | undefined> {
-    const client = await SmtpTestClient.connect(proxy.port);
-    const result = await client.send('s@example.com', ['r@example.net'], BODY);
-    await client.quit();
-    return result.data?.final?.code ?? result.mail.code;
-  }
-
   it('outbound: a next hop whose certificate cannot be verified gets no mail (451 4.7.5), by default', async () => {
-    sink = await TestSink.start({ tls: material });
-    proxy = await startProxy(sink.url);
+    const { sink, proxy } = await relay.start({ tls: material });
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO c.example');
     expect((await client.command('MAIL FROM:<s@example.com>')).text).toBe('451 4.7.5 TLS with the next hop failed, try again later');
@@ -69,32 +52,28 @@ describe('STARTTLS', () => {
   });
 
   it('outbound: with the CA configured the message goes over TLS', async () => {
-    sink = await TestSink.start({ tls: material });
-    proxy = await startProxy(sink.url, { smtp: { upstream_tls: { ca: material.certFile } } });
-    expect(await deliver()).toBe(250);
+    const { sink, proxy } = await relay.start({ tls: material }, { smtp: { upstream_tls: { ca: material.certFile } } });
+    expect(await deliver(proxy.port, 's@example.com', ['r@example.net'], BODY)).toBe(250);
     expect(sink.messages).toHaveLength(1);
     expect(sink.messages[0]!.tls).toBe(true);
     expect(sink.messages[0]!.data.equals(BODY)).toBe(true);
   });
 
   it('outbound: verify off trusts any certificate (an explicit choice of the admin)', async () => {
-    sink = await TestSink.start({ tls: material });
-    proxy = await startProxy(sink.url, { smtp: { upstream_tls: { verify: false } } });
-    expect(await deliver()).toBe(250);
+    const { sink, proxy } = await relay.start({ tls: material }, { smtp: { upstream_tls: { verify: false } } });
+    expect(await deliver(proxy.port, 's@example.com', ['r@example.net'], BODY)).toBe(250);
     expect(sink.messages[0]!.tls).toBe(true);
   });
 
   it('outbound: starttls never stays in plaintext', async () => {
-    sink = await TestSink.start({ tls: material });
-    proxy = await startProxy(sink.url, { smtp: { upstream_tls: { starttls: 'never' } } });
-    expect(await deliver()).toBe(250);
+    const { sink, proxy } = await relay.start({ tls: material }, { smtp: { upstream_tls: { starttls: 'never' } } });
+    expect(await deliver(proxy.port, 's@example.com', ['r@example.net'], BODY)).toBe(250);
     expect(sink.messages[0]!.tls).toBe(false);
   });
 
   it('outbound: starttls required, next hop without it: 451 4.7.5', async () => {
-    sink = await TestSink.start();
-    proxy = await startProxy(sink.url, { smtp: { upstream_tls: { starttls: 'required' } } });
-    expect(await deliver()).toBe(451);
+    const { sink, proxy } = await relay.start({}, { smtp: { upstream_tls: { starttls: 'required' } } });
+    expect(await deliver(proxy.port, 's@example.com', ['r@example.net'], BODY)).toBe(451);
     expect(sink.messages).toHaveLength(0);
   });
 });

@@ -1,20 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, type RunningProxy } from '../../helpers/proxy-harness.js';
+import { describe, expect, it } from 'vitest';
+import { relayFixture } from '../../helpers/proxy-harness.js';
 import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
-import { TestSink } from '../../helpers/test-sink.js';
 
 describe('transaction log', () => {
-  let sink: TestSink;
-  let proxy: RunningProxy;
-
-  afterEach(async () => {
-    await proxy?.stop();
-    await sink?.stop();
-  });
+  const relay = relayFixture();
 
   it('writes exactly one JSON line per transaction with who, envelope, size, verdict, replies and latency, and never the body', async () => {
-    sink = await TestSink.start({ rcptReply: (a) => (a.startsWith('gone') ? '550 5.1.1 User unknown' : '250 2.1.5 Ok') });
-    proxy = await startProxy(sink.url);
+    const { sink, proxy } = await relay.start({ rcptReply: (a) => (a.startsWith('gone') ? '550 5.1.1 User unknown' : '250 2.1.5 Ok') });
     const secret = 'BODY-MARKER-7f3a9c';
     const message = Buffer.from(`Subject: SUBJECT-MARKER-1b2c\r\n\r\n${secret}\r\n`);
     for (let i = 0; i < 3; i++) {
