@@ -1,6 +1,24 @@
 import type net from 'node:net';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
+import type { SmtpReply } from '../smtp-reply.js';
+
+const HOOK_REPLY = Symbol('sekisho.hookReply');
+type SessionWithReply = SMTPServerSession & { [HOOK_REPLY]?: SmtpReply };
+
+/**
+ * Leaves the reply a hook decided (usually the next hop's) for the connection to send:
+ * smtp-server's callbacks can only refuse, so without this an accepted MAIL or RCPT would
+ * be answered with smtp-server's own "250 Accepted" and a multi-line refusal flattened.
+ */
+export function setHookReply(session: SMTPServerSession, reply: SmtpReply): void {
+  (session as SessionWithReply)[HOOK_REPLY] = reply;
+}
+
+/** The text smtp-server is handed for a hook's reply (it prefixes the code itself). */
+export function hookReplyText(reply: SmtpReply): string {
+  return reply.message;
+}
 
 /**
  * Two departures from smtp-server's connection, both for life behind Postfix.
@@ -12,12 +30,32 @@ import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp
  * so sekisho greets at once; a client that talks before the greeting still gets
  * smtp-server's "421 You talk too soon".
  *
- * 2. Postfix sends `XFORWARD HELO=[UNAVAILABLE]` when its client never said HELO (allowed
+ * 2. The client gets the next hop's reply as it was, code, enhanced code and every line,
+ *    also for an accepted MAIL or RCPT (see setHookReply). The reply is used only when
+ *    smtp-server is about to send exactly that hook's answer, so it can never stand in
+ *    for another reply.
+ *
+ * 3. Postfix sends `XFORWARD HELO=[UNAVAILABLE]` when its client never said HELO (allowed
  *    unless smtpd_helo_required=yes). smtp-server then blanks the HELO name of *our* session
  *    and answers every later MAIL with "503 send HELO/EHLO first". The peer did say EHLO,
  *    so its name is kept for that check; the forwarded value stays "unavailable".
  */
 class PromptConnection extends SMTPConnection {
+  override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    const session = this.session as SessionWithReply;
+    const reply = session[HOOK_REPLY];
+    if (reply && matches(reply, code, data, context)) {
+      session[HOOK_REPLY] = undefined;
+      // ENHANCEDSTATUSCODES stays hidden, so smtp-server adds no code of its own: the
+      // enhanced code goes on each line as RFC 2034 §3 asks.
+      const lines = reply.lines.length > 0 ? reply.lines : [''];
+      const body = lines.map((line) => (reply.enhanced ? `${reply.enhanced} ${line}` : line));
+      super.send(reply.code, body.length === 1 ? body[0] : body, false);
+      return;
+    }
+    super.send(code, data, context);
+  }
+
   override handler_XFORWARD(command: Buffer, callback: () => void): void {
     const helo = this.hostNameAppearsAs;
     super.handler_XFORWARD(command, () => {
@@ -39,6 +77,12 @@ class PromptConnection extends SMTPConnection {
       this.connectionReady();
     });
   }
+}
+
+/** smtp-server's answer to an accepted MAIL/RCPT, or the reply a hook passed on, as text. */
+function matches(reply: SmtpReply, code: number, data: string | string[] | null | undefined, context: string | false | undefined): boolean {
+  if (context === 'MAIL_FROM_OK' || context === 'RCPT_TO_OK') return reply.isPositive && code === 250;
+  return code === reply.code && data === hookReplyText(reply);
 }
 
 export class PromptSmtpServer extends SMTPServer {

@@ -8,7 +8,7 @@ import type { NextHop } from '../next-hop/next-hop.js';
 import { SmtpReplyError, type SmtpReply } from '../smtp-reply.js';
 import { ClientConnection } from './client-connection.js';
 import { PerClientCounter } from './connection-limits.js';
-import { PromptSmtpServer } from './prompt-smtp-server.js';
+import { hookReplyText, PromptSmtpServer, setHookReply } from './prompt-smtp-server.js';
 import { INTERNAL_ERROR, SHUTTING_DOWN, TOO_MANY_FROM_CLIENT } from './proxy-replies.js';
 
 /** The proxy's settings; all but the listen address can change on SIGHUP. */
@@ -184,21 +184,21 @@ export class SmtpProxy {
 
   private hook(session: SMTPServerSession, callback: Callback, step: (client: ClientConnection) => Promise<SmtpReply>): void {
     const client = this.connections.get(session.id);
-    if (!client) return callback(new SmtpReplyError(INTERNAL_ERROR));
+    if (!client) return this.answer(session, INTERNAL_ERROR, callback);
     if (this.draining && session.envelope.mailFrom === false && !client.busy) {
       // A new transaction during shutdown: 421 closes the connection, the client retries later.
-      return callback(new SmtpReplyError(SHUTTING_DOWN));
+      return this.answer(session, SHUTTING_DOWN, callback);
     }
     client.busy = true;
     step(client)
       .then((reply) => {
         client.busy = false;
-        callback(reply.isPositive ? null : new SmtpReplyError(reply));
+        this.answer(session, reply, callback);
       })
       .catch((err: unknown) => {
         client.busy = false;
         this.logger.error({ err, conn: session.id }, 'proxy hook failed');
-        callback(new SmtpReplyError(INTERNAL_ERROR));
+        this.answer(session, INTERNAL_ERROR, callback);
       });
   }
 
@@ -218,9 +218,15 @@ export class SmtpProxy {
       })
       .then((reply) => {
         client.busy = false;
-        // smtp-server sends "250 " + message: the next hop's enhanced code and text as they came.
-        if (reply.isPositive) callback(null, reply.message);
+        setHookReply(session, reply);
+        if (reply.isPositive) callback(null, hookReplyText(reply));
         else callback(new SmtpReplyError(reply));
       });
+  }
+
+  /** Hands a hook's reply to smtp-server, to be sent as it is (see setHookReply). */
+  private answer(session: SMTPServerSession, reply: SmtpReply, callback: Callback): void {
+    setHookReply(session, reply);
+    callback(reply.isPositive ? null : new SmtpReplyError(reply));
   }
 }

@@ -30,6 +30,31 @@ describe('per-recipient replies', () => {
     ]);
   });
 
+  it('accepted MAIL and RCPT get the next hop’s own reply too, 251 and multi-line replies included', async () => {
+    const { sink, proxy } = await relay.start({
+      mailReply: () => '250 2.1.0 Sender <s@example.com> ok',
+      rcptReply: (a) =>
+        a === 'moved@example.net'
+          ? '251 2.1.5 User not local; will forward to <new@example.org>'
+          : a === 'policy@example.net'
+            ? '550-5.7.1 Recipient refused by policy.\r\n550-5.7.1 See https://postmaster.example.net/\r\n550 5.7.1 for details.'
+            : '250 2.1.5 Recipient <ok@example.net> ok',
+    });
+    const client = await SmtpTestClient.connect(proxy.port);
+    await client.command('EHLO client.example');
+    expect((await client.command('MAIL FROM:<s@example.com>')).text).toBe('250 2.1.0 Sender <s@example.com> ok');
+    expect((await client.command('RCPT TO:<ok@example.net>')).text).toBe('250 2.1.5 Recipient <ok@example.net> ok');
+    expect((await client.command('RCPT TO:<moved@example.net>')).text).toBe('251 2.1.5 User not local; will forward to <new@example.org>');
+    expect((await client.command('RCPT TO:<policy@example.net>')).text).toBe(
+      '550-5.7.1 Recipient refused by policy.\n550-5.7.1 See https://postmaster.example.net/\n550 5.7.1 for details.',
+    );
+    // smtp-server's own replies are untouched by any of this.
+    expect((await client.command('NOOP')).text).toBe('250 OK');
+    expect((await client.data(MESSAGE)).final?.text).toBe('250 2.0.0 Ok: queued as Q1');
+    await client.quit();
+    expect(sink.messages[0]!.rcptTo).toEqual(['ok@example.net', 'moved@example.net']);
+  });
+
   it('passes 4xx recipient replies through as 4xx', async () => {
     const { sink, proxy } = await relay.start({ rcptReply: (a) => (a.startsWith('greylist') ? '450 4.2.0 <greylist@example.net>: Recipient address rejected: Greylisted' : '250 2.1.5 Ok') });
     const client = await SmtpTestClient.connect(proxy.port);
