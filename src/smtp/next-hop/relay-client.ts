@@ -51,7 +51,6 @@ export class RelayClient {
   /** Replies awaited, in the order the commands were sent (more than one only when pipelining). */
   private readonly waiters: Waiter[] = [];
   private failure: NextHopError | undefined;
-  private secured = false;
   private readonly listeners = {
     data: (chunk: Buffer) => this.onData(chunk),
     error: (err: Error) => this.failed || this.fail(new NextHopError('dropped', `connection error: ${err.message}`, { cause: err })),
@@ -90,10 +89,6 @@ export class RelayClient {
 
   private get failed(): boolean {
     return this.failure !== undefined;
-  }
-
-  get secure(): boolean {
-    return this.secured;
   }
 
   supports(keyword: string): boolean {
@@ -221,7 +216,6 @@ export class RelayClient {
       secure.once('error', onError);
     });
     this.attach(secure);
-    this.secured = true;
     // RFC 3207 §4.2: forget what was learnt before TLS and ask again.
     await this.hello();
   }

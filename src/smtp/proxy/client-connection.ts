@@ -27,8 +27,10 @@ export interface ConnectionContext {
  */
 export class ClientConnection {
   private transaction: Transaction | undefined;
-  /** A hook is running (a next-hop round trip or the DATA phase). */
-  busy = false;
+  /** The hook running now (a next-hop round trip or the DATA phase), if any. */
+  private inFlight: Promise<unknown> | undefined;
+  /** The client disconnected; a step still in flight finishes without it. */
+  private gone = false;
 
   constructor(
     readonly session: SMTPServerSession,
@@ -40,9 +42,23 @@ export class ClientConnection {
     private readonly context: ConnectionContext,
   ) {}
 
+  /** A hook is running. */
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
+
   /** True while the client is between an accepted MAIL and the end of its transaction. */
   get inTransaction(): boolean {
     return this.busy || this.session.envelope.mailFrom !== false;
+  }
+
+  /** Runs one hook's work; the connection knows it is busy until it settles. */
+  run<T>(step: Promise<T>): Promise<T> {
+    const tracked = step.finally(() => {
+      if (this.inFlight === tracked) this.inFlight = undefined;
+    });
+    this.inFlight = tracked;
+    return tracked;
   }
 
   async mail(address: SMTPServerAddress): Promise<SmtpReply> {
@@ -101,8 +117,15 @@ export class ClientConnection {
     return reply;
   }
 
-  /** The client went away: an open transaction is abandoned, the next hop never saw its ".". */
+  /**
+   * The client went away. A step in flight is let finish: if the next hop already has the
+   * message, its reply is what happened, and the log says the client did not hear it (it
+   * will likely send the message again). A transaction still open after that is abandoned;
+   * the next hop never saw its ".".
+   */
   async closed(): Promise<void> {
+    this.gone = true;
+    await this.inFlight?.catch(() => undefined);
     if (this.transaction) this.finish(this.transaction, 'abandoned', undefined);
     await this.nextHop.close();
   }
@@ -136,7 +159,8 @@ export class ClientConnection {
   private finish(tx: Transaction, outcome: Outcome, reply: SmtpReply | undefined): void {
     if (this.transaction === tx) this.transaction = undefined;
     const record = tx.logRecord(outcome, reply, this.context.nextHopDescription);
-    if (outcome === 'tempfailed' && tx.nextHopError) this.context.logger.warn(record, 'transaction');
+    if (this.gone && outcome !== 'abandoned') record['client_gone'] = true;
+    if ((outcome === 'tempfailed' && tx.nextHopError) || record['client_gone']) this.context.logger.warn(record, 'transaction');
     else this.context.logger.info(record, 'transaction');
   }
 }

@@ -61,10 +61,6 @@ export class SmtpProxy {
     return this.server.server.address() as AddressInfo;
   }
 
-  get address(): AddressInfo | undefined {
-    return (this.server.server.address() as AddressInfo | null) ?? undefined;
-  }
-
   get openConnections(): number {
     return this.connections.size;
   }
@@ -189,14 +185,10 @@ export class SmtpProxy {
       // A new transaction during shutdown: 421 closes the connection, the client retries later.
       return this.answer(session, SHUTTING_DOWN, callback);
     }
-    client.busy = true;
-    step(client)
-      .then((reply) => {
-        client.busy = false;
-        this.answer(session, reply, callback);
-      })
+    client
+      .run(step(client))
+      .then((reply) => this.answer(session, reply, callback))
       .catch((err: unknown) => {
-        client.busy = false;
         this.logger.error({ err, conn: session.id }, 'proxy hook failed');
         this.answer(session, INTERNAL_ERROR, callback);
       });
@@ -208,16 +200,14 @@ export class SmtpProxy {
       stream.resume();
       return callback(new SmtpReplyError(INTERNAL_ERROR));
     }
-    client.busy = true;
     client
-      .data(stream)
+      .run(client.data(stream))
       .catch((err: unknown): SmtpReply => {
         this.logger.error({ err, conn: session.id }, 'DATA handling failed');
         stream.resume();
         return INTERNAL_ERROR;
       })
       .then((reply) => {
-        client.busy = false;
         setHookReply(session, reply);
         if (reply.isPositive) callback(null, hookReplyText(reply));
         else callback(new SmtpReplyError(reply));

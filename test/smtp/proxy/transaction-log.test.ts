@@ -46,4 +46,21 @@ describe('transaction log', () => {
       expect(raw).not.toContain('SUBJECT-MARKER');
     }
   });
+
+  it('a client that hangs up while the next hop answers "." gets one line: the next hop’s reply, marked client_gone', async () => {
+    const { sink, proxy } = await relay.start({ dataReplyDelayMs: 500 });
+    const client = await SmtpTestClient.connect(proxy.port);
+    await client.command('EHLO c.example');
+    await client.command('MAIL FROM:<impatient@example.com>');
+    await client.command('RCPT TO:<r@example.net>');
+    void client.data(Buffer.from('Subject: impatient\r\n\r\nx\r\n')).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    client.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    // The next hop had the whole message: it was delivered, and the log says nobody heard the 250.
+    expect(sink.messages).toHaveLength(1);
+    const lines = proxy.logs.transactions();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'warn', outcome: 'delivered', client_gone: true, reply: '250 2.0.0 Ok: queued as Q1' });
+  });
 });
