@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
-import { createNextHop } from '../smtp/next-hop/create-next-hop.js';
+import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { SmtpProxy, type ProxySettings } from '../smtp/proxy/smtp-proxy.js';
 
 /** A running sekisho: what main, the cluster workers and the tests hold on to. */
@@ -31,7 +31,7 @@ export function proxySettings(loaded: LoadedConfig): ProxySettings {
 /** Starts the ingresses the configuration asks for. The logger comes from main. */
 export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise<Daemon> {
   let current = loaded;
-  const nextHop = createNextHop(loaded);
+  let nextHop = createNextHop(loaded);
   const proxy = new SmtpProxy(proxySettings(loaded), nextHop, logger);
   const smtpAddress = await proxy.listen(loaded.config.smtp.listen);
   logger.info({ event: 'listening', smtp: `${smtpAddress.address}:${smtpAddress.port}`, next_hop: nextHop.description }, 'sekisho is listening');
@@ -47,11 +47,11 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
       if (next.config.smtp.workers !== current.config.smtp.workers) {
         logger.warn({ event: 'reload', key: 'smtp.workers' }, 'smtp.workers changed: takes effect after a restart');
       }
-      const hop = createNextHop(next);
-      proxy.reconfigure(proxySettings(next), hop);
+      if (nextHopKey(next) !== nextHopKey(current)) nextHop = createNextHop(next);
+      proxy.reconfigure(proxySettings(next), nextHop);
       logger.level = next.config.log.level;
       current = next;
-      logger.info({ event: 'reload', result: 'ok', next_hop: hop.description }, 'configuration reloaded');
+      logger.info({ event: 'reload', result: 'ok', next_hop: nextHop.description }, 'configuration reloaded');
     },
     async drain(): Promise<void> {
       logger.info({ event: 'drain', open: proxy.openConnections, grace_ms: current.config.smtp.timeouts.shutdown_grace }, 'draining');

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { SmtpReply } from '../smtp-reply.js';
@@ -20,8 +20,17 @@ export class OutboxNextHop implements NextHop {
     this.description = `outbox:${dir}`;
     this.tmpDir = path.join(dir, 'tmp');
     mkdirSync(this.tmpDir, { recursive: true });
-    // Leftovers of a crash mid-write were never acknowledged to anyone: drop them.
-    for (const name of readdirSync(this.tmpDir)) rmSync(path.join(this.tmpDir, name), { force: true });
+    // Leftovers of a crash mid-write were never acknowledged to anyone: drop them. Only old
+    // ones: another worker process (or this one, before a reload) may be writing right now.
+    const cutoff = Date.now() - STALE_TEMP_MS;
+    for (const name of readdirSync(this.tmpDir)) {
+      const file = path.join(this.tmpDir, name);
+      try {
+        if (statSync(file).mtimeMs < cutoff) rmSync(file, { force: true });
+      } catch {
+        // gone meanwhile: renamed into place by its writer
+      }
+    }
   }
 
   openSession(): NextHopSession {
@@ -32,6 +41,9 @@ export class OutboxNextHop implements NextHop {
     // Nothing is held between sessions.
   }
 }
+
+/** A temp file this old cannot belong to a write in progress (no write takes minutes). */
+const STALE_TEMP_MS = 10 * 60 * 1000;
 
 /** What the sidecar records: enough to re-send the message with its original envelope. */
 export interface OutboxEnvelope {

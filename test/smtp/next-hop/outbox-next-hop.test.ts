@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,12 +40,15 @@ describe('outbox next hop', () => {
     expect(name).toContain(String(envelope['id']));
   });
 
-  it('clears half-written files left in tmp/ by a crash, at start', async () => {
+  it('clears half-written files a crash left in tmp/ at start, but not one another process is writing now', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sekisho-outbox-'));
     mkdirSync(path.join(dir, 'tmp'));
-    writeFileSync(path.join(dir, 'tmp', 'half.eml'), 'Subject: never acknowledged\r\n');
+    writeFileSync(path.join(dir, 'tmp', 'crashed.eml'), 'Subject: never acknowledged\r\n');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(path.join(dir, 'tmp', 'crashed.eml'), anHourAgo, anHourAgo);
+    writeFileSync(path.join(dir, 'tmp', 'in-progress.eml'), 'Subject: being written by another worker\r\n');
     proxy = await startProxy(`outbox:${dir}`);
-    expect(readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+    expect(readdirSync(path.join(dir, 'tmp'))).toEqual(['in-progress.eml']);
   });
 
   it('a write failure is a 451 4.3.0 and leaves no message behind', async () => {

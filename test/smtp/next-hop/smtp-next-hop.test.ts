@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../../src/config/load-config.js';
 import { RelayClient, type RelayClientOptions } from '../../../src/smtp/next-hop/relay-client.js';
-import { relayFixture } from '../../helpers/proxy-harness.js';
+import { merge, proxyConfig, relayFixture } from '../../helpers/proxy-harness.js';
 import { deliver, SmtpTestClient } from '../../helpers/smtp-test-client.js';
 import { TestSink } from '../../helpers/test-sink.js';
 
@@ -79,6 +80,17 @@ describe('next-hop connection cache', () => {
     const mailAt = sink.commands.findIndex((c) => c === 'MAIL FROM:<next@example.com>');
     expect(sink.commands.slice(0, mailAt)).toContain('RSET');
     expect(sink.messages.map((m) => m.mailFrom)).toEqual(['next@example.com']);
+  });
+
+  it('a reload that leaves the next hop as it was keeps its cached connections; changing it opens new ones', async () => {
+    const { sink, proxy } = await relay.start();
+    expect(await deliver(proxy.port, 'a@example.com', ['r@example.net'], MESSAGE)).toBe(250);
+    proxy.daemon.reload(validateConfig('test.yaml', merge(proxyConfig(sink.url), { log: { level: 'warn' } })));
+    expect(await deliver(proxy.port, 'b@example.com', ['r@example.net'], MESSAGE)).toBe(250);
+    expect(sink.connections).toBe(1);
+    proxy.daemon.reload(validateConfig('test.yaml', merge(proxyConfig(sink.url), { smtp: { timeouts: { upstream_command: '3s' } } })));
+    expect(await deliver(proxy.port, 'c@example.com', ['r@example.net'], MESSAGE)).toBe(250);
+    expect(sink.connections).toBe(2);
   });
 
   it('max_idle 0 turns the cache off: one next-hop connection per client connection', async () => {
