@@ -68,6 +68,23 @@ const smtp = z
   })
   .strict();
 
+/** Limits of the inspection core (src/core/limits.ts explains each) and the admin's zip passwords. */
+const inspect = z
+  .object({
+    max_archive_depth: z.number().int().min(1).max(32).default(4),
+    max_message_depth: z.number().int().min(1).max(32).default(8),
+    max_decompressed_bytes: byteSize.prefault('256MiB'),
+    max_ratio: z.number().min(2).default(200),
+    ratio_exempt_bytes: byteSize.prefault('1MiB'),
+    max_entries: z.number().int().min(1).default(10_000),
+    max_parts: z.number().int().min(1).default(1_000),
+    time_budget: duration.prefault(10),
+    max_password_tries: z.number().int().min(0).max(1000).default(20),
+    /** Tried on encrypted zips and documents after the passwords the mail itself states. */
+    zip_passwords: z.array(z.string().min(1).max(128)).max(100).default([]),
+  })
+  .strict();
+
 const milter = z
   .object({
     listen: listenAddress.optional(),
@@ -96,6 +113,7 @@ const log = z
 export const configSchema = z
   .object({
     smtp,
+    inspect: inspect.prefault({}),
     milter: milter.prefault({}),
     admin: admin.prefault({}),
     quarantine: quarantine.prefault({}),

@@ -1,14 +1,41 @@
+import { performance } from 'node:perf_hooks';
+import { inspectMessage } from './content/content-walker.js';
+import { InspectionContext, InspectionStopped } from './content/inspection-context.js';
+import { limitFinding } from './detectors/limit-findings.js';
 import type { Envelope } from './envelope.js';
-import { CLEAN_VERDICT, type Verdict } from './verdict.js';
+import { Budget, DEFAULT_LIMITS, Unscannable, type InspectLimits } from './limits.js';
+import { verdictOf } from './scoring.js';
+import type { Verdict } from './verdict.js';
+
+export interface InspectOptions {
+  /** Any limit not given keeps its default (DEFAULT_LIMITS). */
+  readonly limits?: Partial<InspectLimits>;
+  /** The admin's passwords to try on encrypted archives, after those the mail states. */
+  readonly passwords?: readonly string[];
+  /** Monotonic milliseconds; tests pass their own to run out of time on purpose. */
+  readonly now?: () => number;
+}
 
 /**
- * The inspection core: one pure function from an envelope and the raw message bytes to
- * a verdict. No sockets, files, timers or globals, so the SMTP proxy, the milter, the
- * `scan` command and the tests all get the same answer for the same bytes.
+ * The inspection core: an envelope and the raw message bytes in, a verdict out. It opens
+ * no sockets or files and sets no timers, so the SMTP proxy, the milter, `sekisho scan`
+ * and the tests all get the same answer for the same bytes. It never throws: whatever
+ * could not be inspected is a `limits` finding and makes the verdict unscannable.
  *
- * The detectors (macros and archives, brand impersonation) plug in here as they land;
- * until then every message is clean.
+ * Asynchronous only because inflating and hashing run on libuv's thread pool instead of
+ * blocking the event loop that also serves the SMTP connections.
  */
-export function inspect(_envelope: Envelope, _message: Buffer): Verdict {
-  return CLEAN_VERDICT;
+export async function inspect(_envelope: Envelope, message: Buffer, options: InspectOptions = {}): Promise<Verdict> {
+  const limits: InspectLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const budget = new Budget(limits, options.now ?? (() => performance.now()));
+  const ctx = new InspectionContext(budget, limits.maxPasswordTries);
+  ctx.offerPasswords((options.passwords ?? []).map((password) => ({ password, source: 'configured' as const })));
+  try {
+    await inspectMessage({ bytes: message, path: '', archiveDepth: 0, messageDepth: 0 }, ctx);
+  } catch (err) {
+    if (err instanceof InspectionStopped) ctx.add(limitFinding(err.path, err.reason));
+    else if (err instanceof Unscannable) ctx.add(limitFinding('', err));
+    else ctx.add(limitFinding('', new Unscannable('analysis-error', err instanceof Error ? err.message : String(err))));
+  }
+  return verdictOf(ctx.findings);
 }

@@ -1,22 +1,33 @@
 import type { Verdict } from '../core/verdict.js';
 
 /**
- * What happens to a message. The policy is the only place that picks one; the ingress
- * maps it to its wire (SMTP reply or milter packets) in one place each.
+ * What happens to a message. The policy is the only place that picks one; each ingress
+ * maps it to its wire (SMTP reply or milter packets) in one place.
  */
 export type Action =
   | { readonly kind: 'pass' }
+  | { readonly kind: 'tag'; readonly reason: string }
+  | { readonly kind: 'quarantine'; readonly reason: string }
   | { readonly kind: 'reject'; readonly reason: string }
   | { readonly kind: 'tempfail'; readonly reason: string };
 
 export type ActionKind = Action['kind'];
 
 /**
- * The policy. Admin-configurable rules (tag, quarantine, allowlists) come with the policy
- * issue; until then the rule is the one that can never lose mail: a clean message passes,
- * anything else is refused with a tempfail so the sender keeps it.
+ * The policy. Admin-configurable rules (thresholds, allowlists) come with the policy issue;
+ * until then the defaults of that issue: any macro, an encrypted archive with Office files
+ * that stayed closed, and anything not fully inspected are quarantined; other findings are
+ * tagged; a clean message passes.
  */
 export function decide(verdict: Verdict): Action {
-  if (verdict.verdict === 'clean') return { kind: 'pass' };
-  return { kind: 'tempfail', reason: `message is ${verdict.verdict}; held back until a policy is configured` };
+  const findings = verdict.findings;
+  const macro = findings.find((f) => f.detector === 'macro');
+  if (macro) return { kind: 'quarantine', reason: macro.summary };
+  const closedOffice = findings.find((f) => f.detector === 'archive' && f.code === 'encrypted-office-zip');
+  if (closedOffice) return { kind: 'quarantine', reason: closedOffice.summary };
+  const unscanned = findings.find((f) => f.detector === 'limits');
+  if (unscanned) return { kind: 'quarantine', reason: unscanned.summary };
+  const notable = findings.find((f) => f.severity !== 'info');
+  if (notable) return { kind: 'tag', reason: notable.summary };
+  return { kind: 'pass' };
 }

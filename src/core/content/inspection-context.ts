@@ -1,0 +1,81 @@
+import type { Budget, Unscannable } from '../limits.js';
+import type { Finding } from '../verdict.js';
+
+/** A file met during the walk: a MIME leaf, an archive member, a decrypted package. */
+export interface Blob {
+  readonly bytes: Buffer;
+  /** Where it is, for evidence: "2/invoice.zip/請求書.xlsm". */
+  readonly path: string;
+  /** Its own file name, when it has one. */
+  readonly name?: string;
+  /** The Office document it is a part of (an OOXML package member), for evidence. */
+  readonly document?: string;
+  /** Archives around it (a zip attachment's members are at 1). */
+  readonly archiveDepth: number;
+  /** Messages around it (the message itself is 0). */
+  readonly messageDepth: number;
+}
+
+/** Where a finding is, as an admin reads it: the document, and the part inside it if any. */
+export interface Location {
+  /** "2/invoice.zip/請求書.xlsm" */
+  readonly part: string;
+  /** "xl/vbaProject.bin", when the finding is about one part of an Office document. */
+  readonly inner?: string;
+}
+
+export function locationOf(blob: Blob): Location {
+  const doc = blob.document;
+  if (doc === undefined || !blob.path.startsWith(`${doc}/`)) return { part: blob.path };
+  return { part: doc, inner: blob.path.slice(doc.length + 1) };
+}
+
+/** A password to try on encrypted archives and documents, and where it came from. */
+export interface Password {
+  readonly password: string;
+  /** "mail": stated in the message itself (the PPAP pattern); "configured": the admin's list. */
+  readonly source: 'mail' | 'configured';
+}
+
+/**
+ * The state of one inspect() call: the findings so far, the shared budget, and the
+ * passwords the message offers. Created per message, never shared.
+ */
+export class InspectionContext {
+  readonly findings: Finding[] = [];
+  private readonly seen = new Set<string>();
+  readonly passwords: Password[] = [];
+
+  constructor(
+    readonly budget: Budget,
+    private readonly maxPasswords: number,
+  ) {}
+
+  add(...findings: Finding[]): void {
+    this.findings.push(...findings);
+  }
+
+  /** Adds passwords (deduplicated, mail-stated ones keep their place ahead), up to the limit. */
+  offerPasswords(passwords: readonly Password[]): void {
+    for (const p of passwords) {
+      if (this.passwords.length >= this.maxPasswords) return;
+      if (this.seen.has(p.password)) continue;
+      this.seen.add(p.password);
+      const firstConfigured = this.passwords.findIndex((q) => q.source === 'configured');
+      if (p.source === 'mail' && firstConfigured !== -1) this.passwords.splice(firstConfigured, 0, p);
+      else this.passwords.push(p);
+    }
+  }
+}
+
+/** A message-wide limit was hit (see stopsInspection): the walk stops, the finding is recorded once. */
+export class InspectionStopped extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: Unscannable,
+  ) {
+    super(reason.message);
+    this.name = 'InspectionStopped';
+  }
+}
+

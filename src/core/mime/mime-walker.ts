@@ -1,0 +1,120 @@
+import type { Transform } from 'node:stream';
+import { Splitter, type MimeNode } from '@zone-eu/mailsplit';
+import libmime from 'libmime';
+import { decode as decodeCharset } from 'libmime/lib/charset.js';
+import libqp from 'libqp';
+import { Unscannable } from '../limits.js';
+
+/** One leaf of the MIME tree: a part that is not multipart, with its content decoded. */
+export interface MimeLeaf {
+  /** IMAP-style part number ("1", "2.1"); the root of a single-part message is "1". */
+  readonly partId: string;
+  /** As the part declares it; only a hint, content is typed by its bytes. */
+  readonly contentType: string;
+  /** RFC 2231 / RFC 2047 decoded (Japanese names included). */
+  readonly filename?: string;
+  readonly disposition?: string;
+  readonly charset?: string;
+  /** Content-Transfer-Encoding removed. */
+  readonly bytes: Buffer;
+}
+
+export interface MimeTree {
+  /** Decoded Subject of the message, "" when absent. */
+  readonly subject: string;
+  readonly leaves: readonly MimeLeaf[];
+}
+
+/**
+ * Splits a message into its leaves with @zone-eu/mailsplit (mailparser's own splitter,
+ * bounded on header size and child count) and decodes each leaf's transfer encoding.
+ * Every leaf comes back, text parts and inline parts included: a zip sent as text/plain
+ * without a name is still a zip. Embedded messages (message/rfc822) are leaves here; the
+ * content walker recognises them by their bytes and walks them again, with its own depth
+ * limit, whatever their encoding or disposition.
+ */
+export async function walkMime(message: Buffer, maxParts: number): Promise<MimeTree> {
+  const splitter = new Splitter({ ignoreEmbedded: true, maxChildNodes: maxParts });
+  const leaves: Array<{ node: MimeNode; chunks: Buffer[] }> = [];
+  let subject = '';
+  let current: { node: MimeNode; chunks: Buffer[] } | undefined;
+
+  await new Promise<void>((resolve, reject) => {
+    splitter.on('data', (chunk: MimeNode | { type: 'data' | 'body'; value: Buffer; node: MimeNode }) => {
+      if (chunk.type === 'node') {
+        const node = chunk as MimeNode;
+        if (node.root && node.headers) subject = decodeHeader(node.headers.getFirst('subject'));
+        current = undefined;
+        if (!node.multipart) {
+          if (leaves.length >= maxParts) {
+            splitter.destroy(new Unscannable('parts', `more than ${maxParts} MIME parts`));
+            return;
+          }
+          current = { node, chunks: [] };
+          leaves.push(current);
+        }
+      } else if (chunk.type === 'body' && current && chunk.node === current.node) {
+        current.chunks.push(chunk.value);
+      }
+    });
+    // mailsplit's typings declare only the 'data' event; the other events are Transform's.
+    const stream = splitter as unknown as Transform;
+    stream.once('end', resolve);
+    stream.once('error', (err: Error) => {
+      if (err instanceof Unscannable) reject(err);
+      // mailsplit's own child-node limit (maxChildNodes) is our part limit.
+      else if (/child nodes/i.test(err.message)) reject(new Unscannable('parts', `more than ${maxParts} MIME parts`));
+      else reject(new Unscannable('corrupt-mime', err.message));
+    });
+    stream.end(message);
+  });
+
+  return {
+    subject,
+    leaves: leaves.map(({ node, chunks }) => ({
+      partId: partIdOf(node),
+      contentType: node.contentType || 'text/plain',
+      filename: node.filename || undefined,
+      disposition: node.disposition || undefined,
+      charset: node.charset || undefined,
+      bytes: decodeTransfer(Buffer.concat(chunks), node.encoding || ''),
+    })),
+  };
+}
+
+function partIdOf(node: MimeNode): string {
+  const nr = (node.partNr || []).filter((n) => typeof n === 'number');
+  return nr.length > 0 ? nr.join('.') : '1';
+}
+
+/** RFC 2045 §6: base64 and quoted-printable are decoded; anything else is taken as it is. */
+function decodeTransfer(body: Buffer, encoding: string): Buffer {
+  switch (encoding) {
+    case 'base64':
+      // Node skips whitespace and stops at garbage; a broken encoding still yields what it can.
+      return Buffer.from(body.toString('latin1'), 'base64');
+    case 'quoted-printable':
+      return libqp.decode(body.toString('latin1'));
+    default:
+      return body;
+  }
+}
+
+/** A header value with RFC 2047 encoded-words (ISO-2022-JP, Shift_JIS, UTF-8…) decoded. */
+export function decodeHeader(value: string | undefined): string {
+  if (!value) return '';
+  try {
+    return libmime.decodeWords(value.replace(/\r?\n[ \t]+/g, ' ')).trim();
+  } catch {
+    return value;
+  }
+}
+
+/** Text of a text part in its declared charset (ISO-2022-JP and Shift_JIS included). */
+export function decodeText(bytes: Buffer, charset: string | undefined): string {
+  try {
+    return decodeCharset(bytes, charset || 'utf-8');
+  } catch {
+    return bytes.toString('utf8');
+  }
+}
