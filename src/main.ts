@@ -3,12 +3,17 @@ import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { healthcheck } from './cli/healthcheck-command.js';
+import { formatJson, formatText, scanFiles } from './cli/scan-command.js';
+import { inspectOptions } from './core/inspect-options.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load-config.js';
 import { serve, serveWorker } from './daemon/serve.js';
 import { createLogger, type LogLevel } from './log/logger.js';
 
 const USAGE = `usage:
   sekisho serve --config FILE          run the daemon
+  sekisho scan [--config FILE] [--json] FILE...
+                                       inspect .eml files ("-" reads stdin) and say what the policy would do;
+                                       exit 0 when every file was scanned, 2 when one could not be read
   sekisho config check FILE            validate a configuration file and exit
   sekisho healthcheck --config FILE    exit 0 when the SMTP listener greets with 220
   sekisho --version
@@ -30,6 +35,12 @@ function configFrom(args: string[], positional: boolean): LoadedConfig {
   return loadConfig(file);
 }
 
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 async function main(argv: string[]): Promise<number> {
   if (cluster.isWorker) {
     await serveWorker(createLogger((process.env['SEKISHO_LOG_LEVEL'] as LogLevel | undefined) ?? 'info'));
@@ -47,6 +58,18 @@ async function main(argv: string[]): Promise<number> {
       const loaded = configFrom(rest.slice(1), true);
       process.stdout.write(`${loaded.file}: ok\n`);
       return 0;
+    }
+    case 'scan': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } },
+        allowPositionals: true,
+      });
+      if (positionals.length === 0) throw new UsageError('scan needs at least one FILE (or - for stdin)');
+      const options = values.config ? inspectOptions(loadConfig(values.config).config) : {};
+      const results = await scanFiles(positionals, options, readStdin);
+      for (const r of results) process.stdout.write(`${values.json ? formatJson(r) : formatText(r)}\n`);
+      return results.every((r) => r.verdict) ? 0 : 2;
     }
     case 'healthcheck': {
       const result = await healthcheck(configFrom(rest, false));

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
-import { inspect } from '../../core/inspect.js';
+import { inspect, type InspectOptions } from '../../core/inspect.js';
 import type { Verdict } from '../../core/verdict.js';
 import type { Logger } from '../../log/logger.js';
 import { decide } from '../../policy/decide.js';
@@ -17,6 +17,7 @@ export interface ConnectionContext {
   readonly logger: Logger;
   readonly nextHopDescription: string;
   maxMessageBytes(): number;
+  inspectOptions(): InspectOptions;
 }
 
 /**
@@ -99,7 +100,8 @@ export class ClientConnection {
     const scanStart = performance.now();
     let verdict: Verdict;
     try {
-      verdict = inspect({ mailFrom: tx.mailFrom, rcptTo: tx.accepted, client: { address: tx.client.addr ?? this.peerAddress, hostname: tx.client.name, helo: tx.client.helo } }, message);
+      const envelope = { mailFrom: tx.mailFrom, rcptTo: tx.accepted, client: { address: tx.client.addr ?? this.peerAddress, hostname: tx.client.name, helo: tx.client.helo } };
+      verdict = await inspect(envelope, message, this.context.inspectOptions());
     } catch (err) {
       // inspect() reports trouble as findings; an exception is a bug, and a bug must not lose mail.
       this.context.logger.error({ err, tx: tx.id }, 'inspection failed');

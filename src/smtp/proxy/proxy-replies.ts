@@ -42,7 +42,13 @@ export function messageTooBig(limit: number): SmtpReply {
 export function replyForAction(action: Action): SmtpReply | 'relay' {
   switch (action.kind) {
     case 'pass':
+    // Subject tags and X-Sekisho headers are written by the policy's edit step (not yet
+    // built); until then a tagged message is relayed as it is and the log says why.
+    case 'tag':
       return 'relay';
+    // Until the quarantine store exists, "hold" is a tempfail: the sender keeps the message.
+    case 'quarantine':
+      return SmtpReply.of(451, '4.7.1', 'Message held by the mail filter, try again later');
     case 'reject':
       return SmtpReply.of(550, '5.7.1', action.reason);
     case 'tempfail':

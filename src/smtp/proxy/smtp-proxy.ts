@@ -4,6 +4,7 @@ import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { isAddressAllowed, type SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { ListenAddress } from '../../config/values.js';
 import type { Logger } from '../../log/logger.js';
+import type { InspectOptions } from '../../core/inspect.js';
 import type { NextHop } from '../next-hop/next-hop.js';
 import { SmtpReplyError, type SmtpReply } from '../smtp-reply.js';
 import { ClientConnection } from './client-connection.js';
@@ -22,6 +23,7 @@ export interface ProxySettings {
   readonly shutdownGraceMs: number;
   readonly xforwardHosts: readonly string[];
   readonly tls?: { readonly cert: string; readonly key: string };
+  readonly inspect: InspectOptions;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -166,6 +168,7 @@ export class SmtpProxy {
       logger: this.logger,
       nextHopDescription: this.nextHop.description,
       maxMessageBytes: () => this.settings.maxMessageBytes,
+      inspectOptions: () => this.settings.inspect,
     }));
     callback();
   }
