@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { relayFixture } from '../../helpers/proxy-harness.js';
+import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
+
+const MAILS = path.resolve(__dirname, '../../fixtures/mail-spamassassin/olevbmacro');
+
+describe('the proxy acts on the inspection core’s verdict', () => {
+  const relay = relayFixture();
+
+  it('a mail whose password zip hides a macro is not relayed: held with 451 4.7.1, the sender keeps it', async () => {
+    const { sink, proxy } = await relay.start();
+    const client = await SmtpTestClient.connect(proxy.port);
+    const result = await client.send('sender@example.com', ['r@example.net'], readFileSync(path.join(MAILS, 'zippwmacro.eml')));
+    await client.quit();
+    expect(result.data?.final?.text).toBe('451 4.7.1 Message held by the mail filter, try again later');
+    expect(sink.messages).toHaveLength(0);
+    expect(sink.commands).toContain('RSET');
+    const [tx] = proxy.logs.transactions();
+    expect(tx).toMatchObject({ action: 'quarantine', outcome: 'tempfailed' });
+    expect(['suspicious', 'malicious']).toContain(tx?.['verdict']);
+    expect(tx?.['findings']).toEqual(expect.arrayContaining(['archive/encrypted-zip-opened', 'macro/vba']));
+  });
+
+  it('a clean mail with a macro-free workbook is relayed byte for byte', async () => {
+    const { sink, proxy } = await relay.start();
+    // SMTP content ends with a line break: the file does not, so the client adds CRLF.
+    const mail = Buffer.concat([readFileSync(path.join(MAILS, 'nomacro.eml')), Buffer.from('\r\n')]);
+    const client = await SmtpTestClient.connect(proxy.port);
+    const result = await client.send('sender@example.com', ['r@example.net'], mail);
+    await client.quit();
+    expect(result.data?.final?.code).toBe(250);
+    expect(sink.messages[0]?.data.equals(mail)).toBe(true);
+    expect(proxy.logs.transactions()[0]).toMatchObject({ verdict: 'clean', action: 'pass', findings: [] });
+  });
+
+  it('the inspect section of the config reaches the core: a tiny allowance makes the zip unscannable', async () => {
+    const { sink, proxy } = await relay.start({}, { inspect: { max_decompressed_bytes: 1000 } });
+    const client = await SmtpTestClient.connect(proxy.port);
+    const result = await client.send('sender@example.com', ['r@example.net'], readFileSync(path.join(MAILS, 'nomacro.eml')));
+    await client.quit();
+    expect(result.data?.final?.code).toBe(451);
+    expect(sink.messages).toHaveLength(0);
+    expect(proxy.logs.transactions()[0]).toMatchObject({ verdict: 'unscannable', action: 'quarantine', findings: ['limits/decompressed-bytes'] });
+  });
+});
