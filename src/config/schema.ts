@@ -80,6 +80,7 @@ const inspect = z
     max_parts: z.number().int().min(1).default(1_000),
     time_budget: duration.prefault(10),
     max_password_tries: z.number().int().min(0).max(1000).default(20),
+    max_document_password_tries: z.number().int().min(0).max(100).default(4),
     /** Tried on encrypted zips and documents after the passwords the mail itself states. */
     zip_passwords: z.array(z.string().min(1).max(128)).max(100).default([]),
   })

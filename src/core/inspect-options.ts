@@ -15,6 +15,7 @@ export function inspectOptions(config: Config): InspectOptions {
       maxParts: i.max_parts,
       timeBudgetMs: i.time_budget,
       maxPasswordTries: i.max_password_tries,
+      maxDocumentPasswordTries: i.max_document_password_tries,
     },
     passwords: i.zip_passwords,
   };

@@ -19,8 +19,14 @@ export interface InspectLimits {
   readonly maxParts: number;
   /** Wall time for the whole message. */
   readonly timeBudgetMs: number;
-  /** Passwords tried on one encrypted archive or document. */
+  /** Passwords tried on one encrypted archive. */
   readonly maxPasswordTries: number;
+  /**
+   * Passwords tried on one encrypted Office document. Each try of ECMA-376 agile encryption
+   * hashes 100,000 times (~150 ms of CPU), so this stays small: Excel's default password
+   * and the first few the mail states.
+   */
+  readonly maxDocumentPasswordTries: number;
 }
 
 export const DEFAULT_LIMITS: InspectLimits = Object.freeze({
@@ -33,6 +39,7 @@ export const DEFAULT_LIMITS: InspectLimits = Object.freeze({
   maxParts: 1_000,
   timeBudgetMs: 10_000,
   maxPasswordTries: 20,
+  maxDocumentPasswordTries: 4,
 });
 
 /** Why something was not inspected: the `code` of its `limits` finding. */

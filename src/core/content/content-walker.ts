@@ -62,8 +62,8 @@ export async function inspectMessage(blob: Blob, ctx: InspectionContext): Promis
   const limits = ctx.budget.limits;
   if (blob.messageDepth > limits.maxMessageDepth) throw new Unscannable('depth', `messages nested more than ${limits.maxMessageDepth} deep`);
   const tree = await walkMime(blob.bytes, limits.maxParts);
-  // Passwords the message states (PPAP) are known before its attachments are opened.
-  ctx.offerPasswords(messagePasswords(tree, limits.maxPasswordTries).map((password) => ({ password, source: 'mail' as const })));
+  // Passwords the message states (PPAP), read when its first encrypted part asks for them.
+  ctx.offerPasswordsLater(() => messagePasswords(tree, limits.maxPasswordTries).map((password) => ({ password, source: 'mail' as const })));
   for (const leaf of tree.leaves) {
     const here = leaf.filename ? `${leaf.partId}/${leaf.filename}` : leaf.partId;
     await inspectBlob(
@@ -83,7 +83,7 @@ async function inspectOle(blob: Blob, ctx: InspectionContext): Promise<void> {
   const budget = ctx.budget;
   const report = analyzeOle(blob.bytes, {
     passwords: [VELVET_SWEATSHOP, ...ctx.passwords.map((p) => p.password)],
-    maxPasswordTries: budget.limits.maxPasswordTries,
+    maxPasswordTries: budget.limits.maxDocumentPasswordTries,
     checkTime: () => budget.checkTime(),
     charge: (bytes) => budget.charge(bytes),
   });

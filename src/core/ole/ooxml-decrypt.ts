@@ -12,6 +12,12 @@ const ENCRYPTED_KEY_BLOCK = Buffer.from('146e0be7abacd0d6', 'hex');
 const SEGMENT = 4096;
 /** MS-OFFCRYPTO 2.3.4.7: Standard encryption's fixed iteration count. */
 const STANDARD_SPIN = 50_000;
+/**
+ * Office writes 100,000; the format allows 10,000,000 (~15 s of CPU per try on the event
+ * loop that also serves SMTP). A document asking for more than ten times Office's own
+ * count is not tried: it stays "encrypted, contents not checked".
+ */
+export const MAX_TRIED_SPIN_COUNT = 1_000_000;
 /** Iterations between calls of checkTime: a forged spinCount must not outlast the time budget. */
 const CHECK_EVERY = 1 << 16;
 
@@ -58,6 +64,7 @@ function fitIv(iv: Buffer, blockSize: number): Buffer {
 /** 2.3.4.13: verify the password, then unwrap the package's secret key with it. */
 export function agileKeyTry(p: AgileParams): KeyTry {
   return (password, checkTime) => {
+    if (p.spinCount > MAX_TRIED_SPIN_COUNT) return undefined;
     const h = iteratedHash(p.hash, p.salt, password, p.spinCount, checkTime);
     const iv = fitIv(p.salt, p.blockSize);
     const input = aes('cbc', agileKey(p.hash, h, VERIFIER_INPUT_BLOCK, p.keyBits), iv, p.encryptedVerifierHashInput);
