@@ -44,7 +44,9 @@ export interface Password {
 export class InspectionContext {
   readonly findings: Finding[] = [];
   private readonly seen = new Set<string>();
-  readonly passwords: Password[] = [];
+  private readonly known: Password[] = [];
+  /** Messages whose stated passwords are read only when something encrypted needs them. */
+  private readonly pending: Array<() => readonly Password[]> = [];
 
   constructor(
     readonly budget: Budget,
@@ -55,15 +57,29 @@ export class InspectionContext {
     this.findings.push(...findings);
   }
 
+  /** The passwords to try, mail-stated first; reading the message texts happens here, once. */
+  get passwords(): readonly Password[] {
+    for (let next = this.pending.shift(); next; next = this.pending.shift()) this.offerPasswords(next());
+    return this.known;
+  }
+
+  /**
+   * A message's stated passwords, computed on first need: most mail carries nothing
+   * encrypted, and scanning its text for "パスワード" would be most of its inspection time.
+   */
+  offerPasswordsLater(source: () => readonly Password[]): void {
+    this.pending.push(source);
+  }
+
   /** Adds passwords (deduplicated, mail-stated ones keep their place ahead), up to the limit. */
   offerPasswords(passwords: readonly Password[]): void {
     for (const p of passwords) {
-      if (this.passwords.length >= this.maxPasswords) return;
+      if (this.known.length >= this.maxPasswords) return;
       if (this.seen.has(p.password)) continue;
       this.seen.add(p.password);
-      const firstConfigured = this.passwords.findIndex((q) => q.source === 'configured');
-      if (p.source === 'mail' && firstConfigured !== -1) this.passwords.splice(firstConfigured, 0, p);
-      else this.passwords.push(p);
+      const firstConfigured = this.known.findIndex((q) => q.source === 'configured');
+      if (p.source === 'mail' && firstConfigured !== -1) this.known.splice(firstConfigured, 0, p);
+      else this.known.push(p);
     }
   }
 }
