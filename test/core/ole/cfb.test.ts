@@ -201,8 +201,6 @@ describe('parseCfb on hostile input', () => {
   it(`bounds the number of directory entries (${MAX_CFB_ENTRIES})`, () => {
     const many = Array.from({ length: MAX_CFB_ENTRIES + 1 }, (_, i) => ({ name: `E${i}`, data: Buffer.alloc(0) }));
     const built = buildCfb(many, { sectorShift: 12 });
-    const started = Date.now();
     expectCorrupt(() => parseCfb(built.bytes), /more than 100000 directory entries/);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

@@ -84,19 +84,6 @@ describe('ECMA-376 agile encryption', () => {
     expect(() => detect(oletools('encrypted/encrypted.docx'), { passwords: ['a', 'b'], maxTries: 3, checkTime: budget })).toThrow(/out of time/);
   });
 
-  it('measures one password try (spinCount 100,000)', () => {
-    for (const [label, bytes] of [
-      ['SHA-1', oletools('encrypted/encrypted.docx')],
-      ['SHA-512', encryptedEmlDocx()],
-    ] as const) {
-      const started = performance.now();
-      const report = detect(bytes, { passwords: ['a', 'b', 'c'], maxTries: 4 });
-      const perTry = (performance.now() - started) / (report?.passwordsTried ?? 1);
-      console.log(`agile ${label}: ${perTry.toFixed(0)} ms per password try`);
-      expect(perTry).toBeLessThan(2000);
-    }
-  });
-
   it('refuses descriptors whose tries would be unbounded or impossible', () => {
     const info = parseCfb(oletools('encrypted/encrypted.docx'));
     const node = info.find('EncryptionInfo');
@@ -110,11 +97,10 @@ describe('ECMA-376 agile encryption', () => {
     expect(parseEncryptionInfo(Buffer.from([3, 0, 3, 0, 0, 0, 0, 0]))).toEqual({ kind: 'unknown', version: '3.3' });
   });
 
-  it('reads a hostile descriptor in linear time', () => {
+  // Sized so that a quadratic attribute scan would run far past the test timeout.
+  it('reads a hostile descriptor (a scan that is not linear would not finish)', () => {
     const xml = `<encryption><keyData ${'a'.repeat(60_000)}><p:encryptedKey ${'b:'.repeat(30_000)}/></encryption>`;
-    const started = performance.now();
     expect(parseEncryptionInfo(Buffer.concat([Buffer.from([4, 0, 4, 0, 0x40, 0, 0, 0]), Buffer.from(xml)]))).toEqual({ kind: 'agile', params: undefined });
-    expect(performance.now() - started).toBeLessThan(500);
   });
 });
 

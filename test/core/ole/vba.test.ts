@@ -71,11 +71,10 @@ describe('mraptor', () => {
     expect(mraptor('Open p For _\n Output As #1').write).toEqual(['Open p For  Output']);
   });
 
+  // 100,000 repeats: a backtracking regex would not finish within the test timeout.
   it('stays linear on a long line full of Open and Declare (no regex backtracking blow-up)', () => {
     const line = 'Open Declare '.repeat(100_000);
-    const started = Date.now();
     const r = mraptor(`${line}\n`);
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(r.write).toEqual([]);
     expect(mraptor(`${line} Output\n`).write[0]?.startsWith('Open Declare')).toBe(true);
   });
