@@ -8,7 +8,7 @@ import { TestSink } from '../../helpers/test-sink.js';
 const MESSAGE = Buffer.from('Subject: cache\r\n\r\nhello\r\n');
 
 function options(port: number): RelayClientOptions {
-  return { host: '127.0.0.1', port, heloName: 'sekisho.test', connectTimeoutMs: 500, commandTimeoutMs: 200, dataTimeoutMs: 200, tls: { starttls: 'never', verify: true } };
+  return { host: '127.0.0.1', port, heloName: 'sekisho.test', connectTimeoutMs: 1000, commandTimeoutMs: 1000, dataTimeoutMs: 1000, tls: { starttls: 'never', verify: true } };
 }
 
 describe('relay client', () => {
@@ -26,8 +26,8 @@ describe('relay client', () => {
       expect((await client.command('RCPT TO:<r@example.net>')).code).toBe(250);
       expect((await client.command('DATA')).code).toBe(354);
       expect((await client.sendMessage(MESSAGE)).code).toBe(250);
-      // Well past the command and data timeouts (200 ms) while idle.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Well past the command and data timeouts (1 s) while idle.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(client.alive).toBe(true);
     }
     expect((await client.command('NOOP')).code).toBe(250);
@@ -59,7 +59,7 @@ describe('next-hop connection cache', () => {
   it('closes cached connections after the idle timeout', async () => {
     const { sink, proxy } = await relay.start({}, { smtp: { upstream_cache: { idle_timeout: '200ms' } } });
     expect(await deliver(proxy.port, 's@example.com', ['r@example.net'], MESSAGE)).toBe(250);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(sink.commands.at(-1)).toBe('QUIT');
     expect(await deliver(proxy.port, 's@example.com', ['r@example.net'], MESSAGE)).toBe(250);
     expect(sink.connections).toBe(2);

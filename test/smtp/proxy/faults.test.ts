@@ -4,8 +4,9 @@ import { relayFixture, startProxy } from '../../helpers/proxy-harness.js';
 import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
 import { type TransactionFault } from '../../helpers/test-sink.js';
 
-/** Short next-hop timeouts so "slow" is clearly past them. */
-const FAST_TIMEOUTS = { smtp: { timeouts: { upstream_connect: '500ms', upstream_command: '300ms', upstream_data: '300ms' } } };
+/** Short next-hop timeouts, and "slow" (SLOW_MS) clearly past them even on a busy machine. */
+const FAST_TIMEOUTS = { smtp: { timeouts: { upstream_connect: '1s', upstream_command: '1s', upstream_data: '1s' } } };
+const SLOW_MS = 2500;
 
 function message(tag: string): Buffer {
   // Longer than the sink's reset threshold (64 bytes), so a reset lands mid-content.
@@ -39,7 +40,7 @@ describe('next-hop faults become 4xx and never a partial or lost message', () =>
   });
 
   it('next hop slow to answer RCPT past the command timeout: 451 4.4.2, nothing delivered', async () => {
-    const { sink, proxy } = await relay.start({ faultFor: () => 'slow-rcpt', slowMs: 1500 }, FAST_TIMEOUTS);
+    const { sink, proxy } = await relay.start({ faultFor: () => 'slow-rcpt', slowMs: SLOW_MS }, FAST_TIMEOUTS);
     const client = await SmtpTestClient.connect(proxy.port);
     await client.command('EHLO client.example');
     expect((await client.command('MAIL FROM:<s@example.com>')).code).toBe(250);
@@ -49,12 +50,12 @@ describe('next-hop faults become 4xx and never a partial or lost message', () =>
   });
 
   it('next hop slow to answer the final "." past the data timeout: 451, the sink holds nothing', async () => {
-    const { sink, proxy } = await relay.start({ faultFor: () => 'slow-final-reply', slowMs: 1500 }, FAST_TIMEOUTS);
+    const { sink, proxy } = await relay.start({ faultFor: () => 'slow-final-reply', slowMs: SLOW_MS }, FAST_TIMEOUTS);
     const client = await SmtpTestClient.connect(proxy.port);
     const result = await client.send('s@example.com', ['r@example.net'], message('slow'));
     expect(result.data?.final?.text).toBe('451 4.4.2 Next hop connection failed, try again later');
     await client.quit();
-    await new Promise((resolve) => setTimeout(resolve, 1700));
+    await new Promise((resolve) => setTimeout(resolve, SLOW_MS + 200));
     expect(sink.messages).toHaveLength(0);
   });
 
@@ -89,7 +90,7 @@ describe('next-hop faults become 4xx and never a partial or lost message', () =>
     const kinds: Array<TransactionFault | undefined> = [undefined, 'reset-in-data', undefined, 'slow-final-reply', 'close-at-data', undefined, 'slow-rcpt', 'tempfail-data', undefined, 'reject-data'];
     // Deterministic shuffle: fault of message i.
     const faultOf = (i: number) => kinds[(i * 7 + 3) % kinds.length];
-    const { sink, proxy } = await relay.start({ faultFor: (from) => faultOf(Number(/^m(\d+)@/.exec(from)?.[1])), slowMs: 1200 }, FAST_TIMEOUTS);
+    const { sink, proxy } = await relay.start({ faultFor: (from) => faultOf(Number(/^m(\d+)@/.exec(from)?.[1])), slowMs: SLOW_MS }, FAST_TIMEOUTS);
     const total = 120;
     const acknowledged = new Set<string>();
     const codes = new Map<number, number>();
@@ -108,7 +109,7 @@ describe('next-hop faults become 4xx and never a partial or lost message', () =>
     for (let start = 0; start < total; start += 12) {
       await Promise.all(Array.from({ length: 12 }, (_, k) => sendOne(start + k)));
     }
-    await new Promise((resolve) => setTimeout(resolve, 1400)); // let slow replies fire into closed sockets
+    await new Promise((resolve) => setTimeout(resolve, SLOW_MS + 200)); // let slow replies fire into closed sockets
     const atSink = new Set(sink.messages.map((m) => /Subject: (m\d+)/.exec(m.data.toString())?.[1] ?? '?'));
     expect([...atSink].sort()).toEqual([...acknowledged].sort());
     // Every non-250 was a temporary or permanent refusal, never silence.
