@@ -12,6 +12,8 @@ export interface RawEntry {
   readonly stored?: boolean;
   /** Point this entry's central record at another entry's local header (overlap). */
   readonly sameDataAs?: string;
+  /** The name as raw bytes without the UTF-8 flag, as Japanese Windows writes CP932 names. */
+  readonly rawName?: Buffer;
 }
 
 export function buildZip(entries: readonly RawEntry[]): Buffer {
@@ -20,7 +22,8 @@ export function buildZip(entries: readonly RawEntry[]): Buffer {
   const placed = new Map<string, { offset: number; crc: number; method: number; compressed: number; size: number }>();
   let offset = 0;
   for (const e of entries) {
-    const name = Buffer.from(e.name, 'utf8');
+    const name = e.rawName ?? Buffer.from(e.name, 'utf8');
+    const flags = e.rawName ? 0 : 0x0800;
     let record = e.sameDataAs ? placed.get(e.sameDataAs) : undefined;
     if (!record) {
       const content = e.content ?? Buffer.alloc(0);
@@ -30,7 +33,7 @@ export function buildZip(entries: readonly RawEntry[]): Buffer {
       const local = Buffer.alloc(30);
       local.writeUInt32LE(0x04034b50, 0);
       local.writeUInt16LE(20, 4);
-      local.writeUInt16LE(0x0800, 6);
+      local.writeUInt16LE(flags, 6);
       local.writeUInt16LE(method, 8);
       local.writeUInt32LE(crc, 14);
       local.writeUInt32LE(data.length, 18);
@@ -45,7 +48,7 @@ export function buildZip(entries: readonly RawEntry[]): Buffer {
     c.writeUInt32LE(0x02014b50, 0);
     c.writeUInt16LE(20, 4);
     c.writeUInt16LE(20, 6);
-    c.writeUInt16LE(0x0800, 8);
+    c.writeUInt16LE(flags, 8);
     c.writeUInt16LE(record.method, 10);
     c.writeUInt32LE(record.crc, 16);
     c.writeUInt32LE(record.compressed, 20);
