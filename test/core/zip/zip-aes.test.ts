@@ -1,26 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptWinZipAes, parseAesExtraField } from '../../../src/core/zip/zip-aes.js';
 import { entryNamed, readRawEntries, removeDir, sevenZip, tempDir, type RawEntry } from '../../helpers/archive-tools.js';
+import { decompress, sampleFiles } from './zip-test-files.js';
 
 // ASCII: 7-Zip refuses non-ASCII passwords for zip AES (E_INVALIDARG).
 const PASSWORD = 'Kz8#pQ-2024!';
 const METHOD_AES = 99;
 
-const files = {
-  'invoice.txt': Buffer.from('請求書を添付いたします。ご確認ください。\nPlease find the invoice attached.\n'.repeat(200)),
-  'random.bin': randomBytes(100_003), // not a multiple of the AES block
-  'empty.txt': Buffer.alloc(0),
-  'one.txt': Buffer.from('x'),
-};
+const files = sampleFiles(randomBytes(100_003));
 type Name = keyof typeof files;
 
-function decompress(method: number, data: Buffer): Buffer {
-  if (method === 0) return data;
-  if (method === 8) return inflateRawSync(data);
-  throw new Error(`unexpected method ${method}`);
-}
 
 function aesInfo(entry: RawEntry): { version: 1 | 2; strength: 1 | 2 | 3; actualMethod: number } {
   const info = parseAesExtraField(entry.extraField);

@@ -15,25 +15,15 @@ import {
   tempDir,
   type RawEntry,
 } from '../../helpers/archive-tools.js';
+import { decompress, sampleFiles } from './zip-test-files.js';
 
 const PASSWORD = 'Kz8#pQ';
 const FLAG_ENCRYPTED = 0x1;
 const FLAG_DATA_DESCRIPTOR = 0x8;
 
-const files = {
-  'invoice.txt': Buffer.from('請求書を添付いたします。ご確認ください。\nPlease find the invoice attached.\n'.repeat(200)),
-  'random.bin': randomBytes(64 * 1024),
-  'empty.txt': Buffer.alloc(0),
-  'one.txt': Buffer.from('x'),
-};
+const files = sampleFiles(randomBytes(64 * 1024));
 type Name = keyof typeof files;
 
-/** What the caller does after decryption: undo the entry's compression method. */
-function decompress(method: number, data: Buffer): Buffer {
-  if (method === 0) return data;
-  if (method === 8) return inflateRawSync(data);
-  throw new Error(`unexpected method ${method}`);
-}
 
 /** True when `password` opens `entry` all the way: header check, inflate and CRC-32. */
 function opens(entry: RawEntry, password: string): boolean {
