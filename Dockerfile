@@ -34,7 +34,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The brand catalog (config/brands.yaml) and the Unicode confusables it is matched with.
 COPY config ./config
+COPY data ./data
 COPY config/docker.yaml /etc/sekisho/sekisho.yaml
 RUN mkdir -p /app/var && chown node:node /app/var
 USER node

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfusables } from '../../../src/brand/load-confusables.js';
+import { BrandIndex } from '../../../src/core/brand/brand-index.js';
+import { judgeHost, typoBudget, type HostJudgement } from '../../../src/core/brand/lookalike.js';
+import { brand } from '../../helpers/brand-mail.js';
+
+const index = new BrandIndex(
+  [
+    brand('apple', ['Apple'], ['apple.com', 'icloud.com']),
+    brand('amazon', ['Amazon'], ['amazon.co.jp', 'amazon.com']),
+    brand('chibabank', ['千葉銀行'], ['chibabank.co.jp']),
+    brand('smbc-card', ['三井住友カード'], ['smbc-card.com', 'vpass.ne.jp'], { senders: ['otp-auth.net'] }),
+    brand('line', ['LINE'], ['line.me']),
+    brand('microsoft', ['Microsoft'], ['microsoft.com']),
+    brand('google', ['Google'], ['google.com'], { mailboxes: ['gmail.com'] }),
+  ],
+  loadConfusables(),
+  ['example-corp.co.jp'],
+);
+
+const judge = (host: string): HostJudgement => judgeHost(host, index);
+
+/** The one match for `brand`, or undefined. */
+function match(host: string, id: string) {
+  const j = judge(host);
+  return j.kind === 'lookalike' ? j.matches.find((m) => m.brand === id) : undefined;
+}
+
+describe('judgeHost', () => {
+  it('official domains and their subdomains are official, whatever the case or trailing dot', () => {
+    expect(judge('apple.com')).toEqual({ kind: 'official', domain: 'apple.com', brand: 'apple' });
+    expect(judge('ID.Apple.COM.')).toEqual({ kind: 'official', domain: 'apple.com', brand: 'apple' });
+    expect(judge('www.chibabank.co.jp')).toEqual({ kind: 'official', domain: 'chibabank.co.jp', brand: 'chibabank' });
+    expect(judge('gmail.com')).toEqual({ kind: 'official', domain: 'gmail.com', brand: 'google' });
+  });
+
+  it('listed sending partners and the site-wide allowlist are never lookalikes', () => {
+    expect(judge('mail.otp-auth.net')).toEqual({ kind: 'partner', domain: 'otp-auth.net', brands: ['smbc-card'] });
+    expect(judge('www.example-corp.co.jp')).toEqual({ kind: 'allowed', domain: 'example-corp.co.jp' });
+  });
+
+  it('full-width letters and ideographic full stops are read as the browser reads them', () => {
+    expect(judge('ａｐｐｌｅ。ｃｏｍ')).toEqual({ kind: 'official', domain: 'apple.com', brand: 'apple' });
+  });
+
+  it('homoglyphs: Cyrillic letters, punycode, digits for letters, rn for m', () => {
+    expect(match('аpple.com', 'apple')).toMatchObject({ how: 'homoglyph', strength: 'certain', official: 'apple.com' });
+    // xn--pple-43d.com is "аpple.com" with a Cyrillic а, as a mail or link carries it.
+    expect(match('xn--pple-43d.com', 'apple')).toMatchObject({ how: 'homoglyph', strength: 'certain' });
+    expect(match('app1e.com', 'apple')).toMatchObject({ how: 'homoglyph', detail: 'app1e reads as apple' });
+    expect(match('rnicrosoft.com', 'microsoft')).toMatchObject({ how: 'homoglyph', strength: 'certain' });
+    expect(match('amazom.co.jp', 'amazon')).toMatchObject({ how: 'typo', detail: 'n→m' });
+  });
+
+  it('typos within the budget of the name length; none for short names (line/lime)', () => {
+    expect(match('appie.com', 'apple')).toMatchObject({ how: 'typo', strength: 'likely', detail: 'l→i' });
+    expect(match('amaozn.com', 'amazon')).toMatchObject({ how: 'typo', detail: 'zo↔oz' });
+    expect(match('chibabnak.co.jp', 'chibabank')).toMatchObject({ how: 'typo' });
+    expect(match('chibabamk.jp', 'chibabank')).toMatchObject({ how: 'typo' });
+    expect(judge('lime.me').kind).toBe('unrelated');
+    expect([typoBudget(4), typoBudget(5), typoBudget(7), typoBudget(9)]).toEqual([0, 1, 1, 2]);
+  });
+
+  it('TLD swaps are only possible imitations: brands own many of their names', () => {
+    expect(match('apple.xyz', 'apple')).toMatchObject({ how: 'tld-swap', strength: 'possible', detail: 'apple under .xyz instead of .com' });
+    expect(match('amazon.de', 'amazon')).toMatchObject({ how: 'tld-swap', strength: 'possible' });
+  });
+
+  it('joined and split forms of the official domain', () => {
+    expect(match('amazon-co-jp.xyz', 'amazon')).toMatchObject({ how: 'joined', strength: 'certain', detail: 'amazon.co.jp written as amazon-co-jp.xyz' });
+    expect(match('applecom.net', 'apple')).toMatchObject({ how: 'joined', strength: 'certain' });
+    expect(match('app.le.com', 'apple')).toMatchObject({ how: 'split', strength: 'certain' });
+  });
+
+  it('the brand before somebody else\'s domain', () => {
+    expect(match('apple.com.verify-id.net', 'apple')).toMatchObject({ how: 'in-subdomain', strength: 'certain', detail: 'apple.com put in front of verify-id.net' });
+    expect(match('www.amazon.co.jp.secure-login.top', 'amazon')).toMatchObject({ how: 'in-subdomain', strength: 'certain' });
+    expect(match('smbc-card.xizim.com', 'smbc-card')).toMatchObject({ how: 'in-subdomain', strength: 'certain' });
+    expect(match('amazon.nuffx.com', 'amazon')).toMatchObject({ how: 'in-subdomain', strength: 'likely' });
+  });
+
+  it('the brand inside another name: likely beside account words, otherwise only possible', () => {
+    expect(match('apple-id-support.com', 'apple')).toMatchObject({ how: 'in-domain', strength: 'likely' });
+    expect(match('appie-support.com', 'apple')).toMatchObject({ how: 'typo', strength: 'likely', detail: 'l→i, in appie-support.com' });
+    expect(match('amazonjpcofree.cf', 'amazon')).toMatchObject({ how: 'in-domain', strength: 'likely' });
+    expect(match('apple-recipes.com', 'apple')).toMatchObject({ how: 'in-domain', strength: 'possible' });
+    expect(match('pineapple.jp', 'apple')).toMatchObject({ how: 'in-domain', strength: 'possible' });
+  });
+
+  it('unrelated hosts, IP literals and private-suffix hosts', () => {
+    expect(judge('example.org')).toEqual({ kind: 'unrelated', domain: 'example.org', shared: false, ip: false });
+    expect(judge('203.0.113.7')).toEqual({ kind: 'unrelated', domain: '203.0.113.7', shared: false, ip: true });
+    expect(judge('someone.github.io')).toEqual({ kind: 'unrelated', domain: 'someone.github.io', shared: true, ip: false });
+  });
+});
