@@ -1,0 +1,257 @@
+import { Tokenizer } from 'htmlparser2';
+
+/**
+ * Reading mail HTML for links: the navigable targets (a and area href, form action,
+ * button/input formaction, meta refresh) with the visible text of anchors, the document's
+ * <base href>, and the text a reader sees outside anchors (where mail clients linkify
+ * URLs). Nothing here interprets URLs; links.ts does.
+ */
+
+const MAX_LINK_TEXT = 500;
+/** Raw anchor text kept before collapsing; more cannot survive the 500-char cut. */
+const MAX_RAW_LINK_TEXT = 8 * MAX_LINK_TEXT;
+
+export interface HtmlTarget {
+  /** The attribute value, entities decoded, not trimmed. */
+  readonly value: string;
+  /** For <a>: its visible text (img alt included), whitespace collapsed, at most 500
+   * chars; for <area>: its alt; absent for forms and meta refresh. */
+  readonly text?: string;
+}
+
+export interface HtmlReading {
+  readonly targets: readonly HtmlTarget[];
+  /** The first <base href>, which applies to every relative link in the document. */
+  readonly base: string | undefined;
+  /** Visible text outside anchors; block boundaries become newlines. */
+  readonly text: string;
+}
+
+/** Browsers strip leading and trailing C0 controls and spaces from URLs. A loop, not a
+ * regex: an anchored `\s+$` is quadratic on a long run of spaces that is not at the end. */
+export function trimC0(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && s.charCodeAt(a) <= 0x20) a++;
+  while (b > a && s.charCodeAt(b - 1) <= 0x20) b--;
+  return s.slice(a, b);
+}
+
+/** The URL of `<meta http-equiv="refresh" content="0; url='https://…'">`. */
+function refreshTarget(content: string): string | null {
+  let i = 0;
+  const n = content.length;
+  const skipSpace = (): void => {
+    while (i < n && content.charCodeAt(i) <= 0x20) i++;
+  };
+  skipSpace();
+  while (i < n && /[0-9.]/.test(content[i] ?? '')) i++;
+  skipSpace();
+  if (content[i] === ';' || content[i] === ',') i++;
+  skipSpace();
+  if (content.slice(i, i + 3).toLowerCase() === 'url') {
+    let j = i + 3;
+    while (j < n && content.charCodeAt(j) <= 0x20) j++;
+    if (content[j] === '=') {
+      i = j + 1;
+      skipSpace();
+    }
+  }
+  let target = content.slice(i);
+  const q = target[0];
+  if (q === '"' || q === "'") {
+    const close = target.indexOf(q, 1);
+    target = close < 0 ? target.slice(1) : target.slice(1, close);
+  }
+  target = trimC0(target);
+  return target === '' ? null : target;
+}
+
+/** Elements that do not break a line of text: "https://exa<b>mple.com</b>" reads as one URL. */
+const INLINE = new Set([
+  'a', 'abbr', 'b', 'bdi', 'bdo', 'big', 'cite', 'code', 'data', 'del', 'dfn', 'em', 'font',
+  'i', 'ins', 'kbd', 'label', 'mark', 'nobr', 'q', 's', 'samp', 'small', 'span', 'strike',
+  'strong', 'sub', 'sup', 'time', 'tt', 'u', 'var', 'wbr',
+]);
+/** Elements whose text a reader never sees. */
+const HIDDEN_TEXT = new Set(['script', 'style', 'title', 'template']);
+
+interface PendingTarget {
+  readonly value: string;
+  /** Collected visible text for <a>; fixed text for <area>; undefined for forms and meta. */
+  readonly parts?: string[];
+  rawLength: number;
+}
+
+/** Elements with no content and no end tag. */
+const VOID = new Set([
+  'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source',
+  'track', 'wbr',
+]);
+
+/**
+ * HTML is read with htmlparser2's Tokenizer, not its Parser: the Parser keeps open elements
+ * in an array it unshifts, which is quadratic in nesting depth (2 MB of unclosed "<b>" takes
+ * minutes), and mail HTML is attacker-controlled. Link extraction needs no tree: anchors do
+ * not nest in HTML, so one "current anchor" is enough. The Tokenizer is linear, tolerant,
+ * and decodes entities in text and attributes.
+ */
+export function readHtml(html: string): HtmlReading {
+  const targets: PendingTarget[] = [];
+  let base: string | undefined;
+  let anchor: PendingTarget | null = null;
+  let hidden = 0;
+  const outside: string[] = [];
+
+  const appendAnchorText = (s: string): void => {
+    if (anchor === null || anchor.parts === undefined || anchor.rawLength >= MAX_RAW_LINK_TEXT) {
+      return;
+    }
+    anchor.parts.push(s);
+    anchor.rawLength += s.length;
+  };
+  const closeAnchor = (): void => {
+    if (anchor !== null) outside.push('\n');
+    anchor = null;
+  };
+  const text = (s: string): void => {
+    if (hidden > 0) return;
+    if (anchor !== null) appendAnchorText(s);
+    else outside.push(s);
+  };
+  const blockBoundary = (name: string): void => {
+    if (!INLINE.has(name)) {
+      outside.push('\n');
+      appendAnchorText(' ');
+    }
+  };
+
+  const open = (name: string, attribs: ReadonlyMap<string, string>): void => {
+    if (HIDDEN_TEXT.has(name)) hidden++;
+    blockBoundary(name);
+    switch (name) {
+      case 'a': {
+        // HTML does not nest anchors: a new <a> ends the open one.
+        closeAnchor();
+        const href = attribs.get('href');
+        if (href !== undefined) {
+          const a: PendingTarget = { value: href, parts: [], rawLength: 0 };
+          anchor = a;
+          targets.push(a);
+          outside.push('\n');
+        }
+        break;
+      }
+      case 'area': {
+        const href = attribs.get('href');
+        if (href !== undefined) {
+          targets.push({ value: href, parts: [attribs.get('alt') ?? ''], rawLength: 0 });
+        }
+        break;
+      }
+      case 'form': {
+        const action = attribs.get('action');
+        if (action) targets.push({ value: action, rawLength: 0 });
+        break;
+      }
+      case 'button':
+      case 'input': {
+        const action = attribs.get('formaction');
+        if (action) targets.push({ value: action, rawLength: 0 });
+        break;
+      }
+      case 'meta':
+        if ((attribs.get('http-equiv') ?? '').trim().toLowerCase() === 'refresh') {
+          const target = refreshTarget(attribs.get('content') ?? '');
+          if (target !== null) targets.push({ value: target, rawLength: 0 });
+        }
+        break;
+      case 'base': {
+        // Only the first <base href> counts, for every link in the document.
+        const href = attribs.get('href');
+        if (base === undefined && href !== undefined) base = href;
+        break;
+      }
+      case 'img': {
+        // With images blocked (the default in many mail clients) the alt text is what the
+        // reader sees in place of a logo or button.
+        const alt = attribs.get('alt');
+        if (alt) appendAnchorText(` ${alt} `);
+        break;
+      }
+      default:
+        break;
+    }
+  };
+  const close = (name: string): void => {
+    if (HIDDEN_TEXT.has(name) && hidden > 0) hidden--;
+    if (name === 'a') closeAnchor();
+    blockBoundary(name);
+  };
+
+  // Tokenizer state for the tag being read. Attributes go in a Map: names are attacker
+  // text ("__proto__"). The first of duplicate attributes wins, as in browsers.
+  let tagName = '';
+  let attribs = new Map<string, string>();
+  let attribName = '';
+  let attribValue = '';
+  const slice = (start: number, end: number): string => html.slice(start, end);
+  const tokenizer = new Tokenizer(
+    { decodeEntities: true },
+    {
+      onopentagname(start, end) {
+        tagName = slice(start, end).toLowerCase();
+        attribs = new Map();
+      },
+      onattribname(start, end) {
+        attribName = slice(start, end).toLowerCase();
+        attribValue = '';
+      },
+      onattribdata(start, end) {
+        attribValue += slice(start, end);
+      },
+      onattribentity(codepoint) {
+        attribValue += String.fromCodePoint(codepoint);
+      },
+      onattribend() {
+        if (!attribs.has(attribName)) attribs.set(attribName, attribValue);
+      },
+      onopentagend() {
+        open(tagName, attribs);
+        if (VOID.has(tagName)) close(tagName);
+      },
+      onselfclosingtag() {
+        // "<a/>" does not close a non-void element in HTML; void ones close anyway.
+        open(tagName, attribs);
+        if (VOID.has(tagName)) close(tagName);
+      },
+      onclosetag(start, end) {
+        close(slice(start, end).toLowerCase());
+      },
+      ontext(start, end) {
+        text(slice(start, end));
+      },
+      ontextentity(codepoint) {
+        text(String.fromCodePoint(codepoint));
+      },
+      oncdata() {},
+      oncomment() {},
+      ondeclaration() {},
+      onprocessinginstruction() {},
+      onend() {},
+    },
+  );
+  tokenizer.write(html);
+  tokenizer.end();
+  closeAnchor();
+
+  return {
+    targets: targets.map((t) => {
+      if (t.parts === undefined) return { value: t.value };
+      const text = t.parts.join('').replace(/\s+/g, ' ').trim().slice(0, MAX_LINK_TEXT);
+      return { value: t.value, text };
+    }),
+    base,
+    text: outside.join(''),
+  };
+}
