@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { healthcheck } from './cli/healthcheck-command.js';
 import { formatJson, formatText, scanFiles } from './cli/scan-command.js';
-import { inspectOptions } from './core/inspect-options.js';
-import { ConfigError, loadConfig, type LoadedConfig } from './config/load-config.js';
+import { inspectOptions } from './config/inspect-options.js';
+import { ConfigError, loadConfig, validateConfig, type LoadedConfig } from './config/load-config.js';
 import { serve, serveWorker } from './daemon/serve.js';
 import { createLogger, type LogLevel } from './log/logger.js';
 
@@ -66,7 +66,9 @@ async function main(argv: string[]): Promise<number> {
         allowPositionals: true,
       });
       if (positionals.length === 0) throw new UsageError('scan needs at least one FILE (or - for stdin)');
-      const options = values.config ? inspectOptions(loadConfig(values.config).config) : {};
+      // Without --config: the embedded defaults, shipped brand catalog included.
+      const loaded = values.config ? loadConfig(values.config) : validateConfig('(defaults)', { smtp: { listen: '127.0.0.1:0', upstream: 'outbox:./var/outbox' } });
+      const options = inspectOptions(loaded);
       const results = await scanFiles(positionals, options, readStdin);
       for (const r of results) process.stdout.write(`${values.json ? formatJson(r) : formatText(r)}\n`);
       return results.every((r) => r.verdict) ? 0 : 2;

@@ -1,9 +1,15 @@
-import type { Config } from '../config/schema.js';
-import type { InspectOptions } from './inspect.js';
+import { loadConfusables } from '../brand/load-confusables.js';
+import { BrandChecker } from '../core/brand/brand-checker.js';
+import type { InspectOptions } from '../core/inspect.js';
+import type { LoadedConfig } from './load-config.js';
 
-/** The inspection core's options from the `inspect` section of the configuration. */
-export function inspectOptions(config: Config): InspectOptions {
-  const i = config.inspect;
+/**
+ * The inspection core's options from a loaded configuration: the `inspect` limits and the
+ * brand detector built from the merged catalog. Built at start-up and on every reload,
+ * then shared read-only by all inspections.
+ */
+export function inspectOptions(loaded: LoadedConfig): InspectOptions {
+  const { inspect: i, brands } = loaded.config;
   return {
     limits: {
       maxArchiveDepth: i.max_archive_depth,
@@ -18,5 +24,8 @@ export function inspectOptions(config: Config): InspectOptions {
       maxDocumentPasswordTries: i.max_document_password_tries,
     },
     passwords: i.zip_passwords,
+    brands: brands.enabled
+      ? new BrandChecker(loaded.brands, loadConfusables(), { allowDomains: brands.allow_domains, trustedAuthservIds: brands.trusted_authserv_ids })
+      : undefined,
   };
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import type { z } from 'zod';
+import { loadCatalog } from '../brand/load-catalog.js';
+import type { BrandEntry } from '../core/brand/catalog.js';
 import { configSchema, type Config } from './schema.js';
 
 /** A bad configuration: each problem names the key path and what is wrong with it. */
@@ -22,6 +24,8 @@ export interface LoadedConfig {
     readonly inbound?: { readonly cert: string; readonly key: string };
     readonly upstreamCa?: string;
   };
+  /** The brand catalog, shipped and local files merged; empty when brands.enabled is false. */
+  readonly brands: readonly BrandEntry[];
 }
 
 /** Reads, parses and validates a configuration file. Throws ConfigError. */
@@ -59,8 +63,15 @@ export function validateConfig(file: string, data: unknown): LoadedConfig {
   const cert = read('smtp.tls.cert', config.smtp.tls?.cert);
   const key = read('smtp.tls.key', config.smtp.tls?.key);
   const upstreamCa = read('smtp.upstream_tls.ca', config.smtp.upstream_tls.ca);
+  const catalog = config.brands.enabled ? loadCatalog({ catalog: config.brands.catalog, local: config.brands.local }) : { entries: [], problems: [] };
+  problems.push(...catalog.problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return { file, config, tls: { inbound: cert !== undefined && key !== undefined ? { cert, key } : undefined, upstreamCa } };
+  return {
+    file,
+    config,
+    tls: { inbound: cert !== undefined && key !== undefined ? { cert, key } : undefined, upstreamCa },
+    brands: catalog.entries,
+  };
 }
 
 function keyPath(path: readonly PropertyKey[]): string {

@@ -111,6 +111,26 @@ const log = z
   })
   .strict();
 
+const domainName = z
+  .string()
+  .regex(/^[a-z0-9.-]+\.[a-z0-9-]+$|^[^\s.]+(?:\.[^\s.]+)+$/i, 'a domain name such as example.co.jp')
+  .transform((d) => d.toLowerCase());
+
+const brands = z
+  .object({
+    /** The brand detector runs unless this is false. */
+    enabled: z.boolean().default(true),
+    /** The shipped catalog; replace only to pin a copy. Default: config/brands.yaml of the package. */
+    catalog: z.string().min(1).optional(),
+    /** The admin's own catalog files (their company, their banks): new brands, or more domains for shipped ones. */
+    local: z.array(z.string().min(1)).default([]),
+    /** Site-wide allowlist: registrable domains whose mail and links are never a brand finding. */
+    allow_domains: z.array(domainName).default([]),
+    /** authserv-ids of the admin's own MTA whose Authentication-Results are believed (RFC 8601). */
+    trusted_authserv_ids: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     smtp,
@@ -118,8 +138,7 @@ export const configSchema = z
     milter: milter.prefault({}),
     admin: admin.prefault({}),
     quarantine: quarantine.prefault({}),
-    /** Brand catalog settings: filled in by the brand detector. */
-    brands: z.object({}).strict().default({}),
+    brands: brands.prefault({}),
     /** Rules from findings to actions: filled in by the policy. */
     policy: z.object({}).strict().default({}),
     log: log.prefault({}),

@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import type { BrandChecker } from './brand/brand-checker.js';
+import { brandInput } from './brand/brand-input.js';
 import { inspectMessage } from './content/content-walker.js';
 import { InspectionContext, InspectionStopped } from './content/inspection-context.js';
 import { limitFinding } from './detectors/limit-findings.js';
@@ -14,6 +16,8 @@ export interface InspectOptions {
   readonly passwords?: readonly string[];
   /** Monotonic milliseconds; tests pass their own to run out of time on purpose. */
   readonly now?: () => number;
+  /** The brand detector with its catalog; without it no brand checks run. */
+  readonly brands?: BrandChecker;
 }
 
 /**
@@ -25,10 +29,11 @@ export interface InspectOptions {
  * Asynchronous only because inflating and hashing run on libuv's thread pool instead of
  * blocking the event loop that also serves the SMTP connections.
  */
-export async function inspect(_envelope: Envelope, message: Buffer, options: InspectOptions = {}): Promise<Verdict> {
+export async function inspect(envelope: Envelope, message: Buffer, options: InspectOptions = {}): Promise<Verdict> {
   const limits: InspectLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const budget = new Budget(limits, options.now ?? (() => performance.now()));
-  const ctx = new InspectionContext(budget, limits.maxPasswordTries);
+  const brands = options.brands;
+  const ctx = new InspectionContext(budget, limits.maxPasswordTries, brands && ((tree) => brands.check(brandInput(envelope, tree))));
   ctx.offerPasswords((options.passwords ?? []).map((password) => ({ password, source: 'configured' as const })));
   try {
     await inspectMessage({ bytes: message, path: '', archiveDepth: 0, messageDepth: 0 }, ctx);

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/load-config.js';
-import { inspectOptions } from '../core/inspect-options.js';
+import { inspectOptions } from '../config/inspect-options.js';
 import type { Logger } from '../log/logger.js';
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { SmtpProxy, type ProxySettings } from '../smtp/proxy/smtp-proxy.js';
@@ -26,7 +26,7 @@ export function proxySettings(loaded: LoadedConfig): ProxySettings {
     shutdownGraceMs: smtp.timeouts.shutdown_grace,
     xforwardHosts: smtp.xforward_hosts,
     tls: loaded.tls.inbound,
-    inspect: inspectOptions(loaded.config),
+    inspect: inspectOptions(loaded),
   };
 }
 

@@ -16,8 +16,9 @@ export type ActionKind = Action['kind'];
 /**
  * The policy. Admin-configurable rules (thresholds, allowlists) come with the policy issue;
  * until then the defaults of that issue: any macro, an encrypted archive with Office files
- * that stayed closed, and anything not fully inspected are quarantined; other findings are
- * tagged; a clean message passes.
+ * that stayed closed, anything not fully inspected and a certain brand impersonation
+ * (a high `brand` finding) are quarantined; a suspicious message is tagged; a message with
+ * only low findings (a shortener in a newsletter naming a brand) passes.
  */
 export function decide(verdict: Verdict): Action {
   const findings = verdict.findings;
@@ -27,7 +28,9 @@ export function decide(verdict: Verdict): Action {
   if (closedOffice) return { kind: 'quarantine', reason: closedOffice.summary };
   const unscanned = findings.find((f) => f.detector === 'limits');
   if (unscanned) return { kind: 'quarantine', reason: unscanned.summary };
-  const notable = findings.find((f) => f.severity !== 'info');
+  const impersonation = findings.find((f) => f.detector === 'brand' && f.severity === 'high');
+  if (impersonation) return { kind: 'quarantine', reason: impersonation.summary };
+  const notable = findings.find((f) => f.severity === 'high') ?? findings.find((f) => f.severity === 'medium');
   if (notable) return { kind: 'tag', reason: notable.summary };
   return { kind: 'pass' };
 }

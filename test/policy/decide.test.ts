@@ -32,6 +32,16 @@ describe('verdict and default policy', () => {
     expect(decide(verdictOf([f('archive', 'encrypted-zip-opened', 'info')])).kind).toBe('pass');
   });
 
+  it('a certain brand impersonation is quarantined, a suspicious one tagged, a low note passes', () => {
+    const high = verdictOf([f('brand', 'display-name', 'high'), f('brand', 'lure', 'medium')]);
+    expect(high.verdict).toBe('malicious');
+    expect(decide(high)).toEqual({ kind: 'quarantine', reason: 'brand/display-name' });
+    expect(decide(verdictOf([f('brand', 'lure', 'medium')]))).toEqual({ kind: 'tag', reason: 'brand/lure' });
+    const low = verdictOf([f('brand', 'hidden-destination', 'low')]);
+    expect(low.verdict).toBe('clean');
+    expect(decide(low).kind).toBe('pass');
+  });
+
   it('the score adds up and is capped at 100', () => {
     expect(verdictOf([f('archive', 'encrypted-zip', 'medium'), f('archive', 'encrypted-document', 'medium')]).score).toBe(80);
     expect(verdictOf([f('macro', 'vba', 'high'), f('macro', 'xlm', 'high')]).score).toBe(100);

@@ -62,6 +62,9 @@ export async function inspectMessage(blob: Blob, ctx: InspectionContext): Promis
   const limits = ctx.budget.limits;
   if (blob.messageDepth > limits.maxMessageDepth) throw new Unscannable('depth', `messages nested more than ${limits.maxMessageDepth} deep`);
   const tree = await walkMime(blob.bytes, limits.maxParts);
+  // The sender and links of an attached message are not this mail's: a user forwarding a
+  // phish to the help desk as an attachment is not impersonating anyone.
+  if (blob.messageDepth === 0 && ctx.checkTopLevel) ctx.add(...ctx.checkTopLevel(tree));
   // Passwords the message states (PPAP), read when its first encrypted part asks for them.
   ctx.offerPasswordsLater(() => messagePasswords(tree, limits.maxPasswordTries).map((password) => ({ password, source: 'mail' as const })));
   for (const leaf of tree.leaves) {

@@ -1,4 +1,5 @@
 import type { Budget, Unscannable } from '../limits.js';
+import type { MimeTree } from '../mime/mime-walker.js';
 import type { Finding } from '../verdict.js';
 
 /** A file met during the walk: a MIME leaf, an archive member, a decrypted package. */
@@ -51,6 +52,8 @@ export class InspectionContext {
   constructor(
     readonly budget: Budget,
     private readonly maxPasswords: number,
+    /** Checks of the message as a whole (its sender, its text, its links): the brand detector. */
+    readonly checkTopLevel?: (tree: MimeTree) => readonly Finding[],
   ) {}
 
   add(...findings: Finding[]): void {

@@ -22,8 +22,19 @@ export interface MimeLeaf {
 export interface MimeTree {
   /** Decoded Subject of the message, "" when absent. */
   readonly subject: string;
+  /** Raw (unfolded, still encoded) values of the root's identity headers, for the brand checks. */
+  readonly headers: RootHeaders;
   readonly leaves: readonly MimeLeaf[];
 }
+
+export interface RootHeaders {
+  readonly from: readonly string[];
+  readonly replyTo: readonly string[];
+  readonly sender: readonly string[];
+  readonly authenticationResults: readonly string[];
+}
+
+const NO_HEADERS: RootHeaders = { from: [], replyTo: [], sender: [], authenticationResults: [] };
 
 /**
  * Splits a message into its leaves with @zone-eu/mailsplit (mailparser's own splitter,
@@ -37,13 +48,19 @@ export async function walkMime(message: Buffer, maxParts: number): Promise<MimeT
   const splitter = new Splitter({ ignoreEmbedded: true, maxChildNodes: maxParts });
   const leaves: Array<{ node: MimeNode; chunks: Buffer[] }> = [];
   let subject = '';
+  let headers = NO_HEADERS;
   let current: { node: MimeNode; chunks: Buffer[] } | undefined;
 
   await new Promise<void>((resolve, reject) => {
     splitter.on('data', (chunk: MimeNode | { type: 'data' | 'body'; value: Buffer; node: MimeNode }) => {
       if (chunk.type === 'node') {
         const node = chunk as MimeNode;
-        if (node.root && node.headers) subject = decodeHeader(node.headers.getFirst('subject'));
+        if (node.root && node.headers) {
+          const h = node.headers;
+          subject = decodeHeader(h.getFirst('subject'));
+          const values = (key: string) => h.get(key).map((line) => unfold(line.replace(/^[^:]*:/, '')));
+          headers = { from: values('from'), replyTo: values('reply-to'), sender: values('sender'), authenticationResults: values('authentication-results') };
+        }
         current = undefined;
         if (!node.multipart) {
           if (leaves.length >= maxParts) {
@@ -71,6 +88,7 @@ export async function walkMime(message: Buffer, maxParts: number): Promise<MimeT
 
   return {
     subject,
+    headers,
     leaves: leaves.map(({ node, chunks }) => ({
       partId: partIdOf(node),
       contentType: node.contentType || 'text/plain',
@@ -98,6 +116,10 @@ function decodeTransfer(body: Buffer, encoding: string): Buffer {
     default:
       return body;
   }
+}
+
+function unfold(value: string): string {
+  return value.replace(/\r?\n[ \t]+/g, ' ').trim();
 }
 
 /** A header value with RFC 2047 encoded-words (ISO-2022-JP, Shift_JIS, UTF-8…) decoded. */

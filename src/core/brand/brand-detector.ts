@@ -1,0 +1,39 @@
+import type { Finding, Severity } from '../verdict.js';
+import { dmarcFindings } from './auth-results.js';
+import type { BrandChecker } from './brand-checker.js';
+import { linkLookalikeFindings, linkTextFindings, lureFindings, opaqueLinkFindings } from './link-findings.js';
+import { MessageFacts, type BrandInput } from './message-facts.js';
+import { displayNameAddressFindings, displayNameFindings, senderLookalikeFindings } from './sender-findings.js';
+
+export type { BrandInput } from './message-facts.js';
+
+/** A newsletter with 200 lookalike links needs no 200 findings: the worst ones say it all. */
+const MAX_FINDINGS = 20;
+
+const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3 };
+
+/**
+ * The `brand` detector: findings for mail that impersonates a catalog brand, judged by
+ * the one signal an attacker cannot fake without owning the brand's domain — the domains
+ * of the sender, the reply address, the envelope and the links.
+ */
+export function brandFindings(input: BrandInput, checker: BrandChecker): Finding[] {
+  const facts = new MessageFacts(input, checker);
+  const findings = [
+    ...displayNameFindings(facts),
+    ...displayNameAddressFindings(facts),
+    ...senderLookalikeFindings(facts),
+    ...dmarcFindings(facts),
+    ...linkTextFindings(facts),
+    ...linkLookalikeFindings(facts),
+    ...lureFindings(facts),
+    ...opaqueLinkFindings(facts),
+  ];
+  if (findings.length <= MAX_FINDINGS) return findings;
+  // Stable: among equals, the order above (sender before links) is kept.
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => RANK[b.f.severity] - RANK[a.f.severity] || a.i - b.i)
+    .slice(0, MAX_FINDINGS)
+    .map(({ f }) => f);
+}

@@ -1,0 +1,66 @@
+import { decodeHeader } from '../mime/mime-walker.js';
+
+/** One mailbox of an address header: what a mail client shows (name) and what it is (address). */
+export interface Mailbox {
+  /** Decoded display name ("Apple サポート"); "" when there is none. */
+  readonly name: string;
+  readonly address: string;
+  /** Lower-case domain of the address; "" when it has none. */
+  readonly domain: string;
+}
+
+/**
+ * Parses From / Reply-To / Sender values: `"Name" <a@b>`, `Name <a@b>`, `a@b (Name)`, `a@b`,
+ * several separated by commas. Display names are decoded from RFC 2047 even where the RFC
+ * does not allow encoded-words (inside quotes): mail clients decode them there too, and the
+ * attacker writes for what the reader sees.
+ */
+export function parseMailboxes(value: string): Mailbox[] {
+  const out: Mailbox[] = [];
+  for (const part of splitTopLevel(value.slice(0, 8192))) {
+    const angle = /<([^<>]*)>\s*$/.exec(part);
+    let name: string;
+    let address: string;
+    if (angle) {
+      address = (angle[1] ?? '').trim();
+      name = part.slice(0, angle.index).trim();
+    } else {
+      const comment = /\(([^()]*)\)/.exec(part);
+      name = comment ? (comment[1] ?? '') : '';
+      address = part.replace(/\([^()]*\)/g, '').trim();
+    }
+    name = decodeHeader(name.replace(/^"(.*)"$/s, '$1').replace(/\\(.)/g, '$1')).trim();
+    const at = address.lastIndexOf('@');
+    out.push({ name, address, domain: at >= 0 ? address.slice(at + 1).replace(/[>\s]+$/, '').toLowerCase() : '' });
+  }
+  return out;
+}
+
+/** Splits at commas that are not inside quotes, angle brackets or comments. */
+function splitTopLevel(value: string): string[] {
+  const parts: string[] = [];
+  let depthAngle = 0;
+  let depthParen = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\') i++;
+    else if (c === '"') quoted = !quoted;
+    else if (!quoted && c === '<') depthAngle++;
+    else if (!quoted && c === '>') depthAngle = Math.max(0, depthAngle - 1);
+    else if (!quoted && c === '(') depthParen++;
+    else if (!quoted && c === ')') depthParen = Math.max(0, depthParen - 1);
+    else if (!quoted && c === ',' && depthAngle === 0 && depthParen === 0) {
+      parts.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(value.slice(start));
+  return parts.map((p) => p.trim()).filter((p) => p.includes('@'));
+}
+
+/** Addresses written inside a display name (`"support@apple.com" <x@evil.example>`): their domains. */
+export function addressesInName(name: string): string[] {
+  return [...name.normalize('NFKC').matchAll(/[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g)].map((m) => (m[1] ?? '').toLowerCase());
+}

@@ -1,0 +1,130 @@
+import { getDomain } from 'tldts';
+import type { RootHeaders } from '../mime/mime-walker.js';
+import { htmlToText } from '../mime/message-text.js';
+import type { BrandChecker } from './brand-checker.js';
+import { extractLinks, type Link } from './links.js';
+import { judgeHost, normaliseHost, type HostJudgement } from './lookalike.js';
+import { credentialWords, lurePhrases } from './lure.js';
+import { parseMailboxes, type Mailbox } from './mailbox.js';
+
+/** What the brand detector reads of one message (the top-level one, not attachments). */
+export interface BrandInput {
+  /** Envelope MAIL FROM; "" for the null sender. */
+  readonly mailFrom: string;
+  readonly headers: RootHeaders;
+  /** Decoded Subject. */
+  readonly subject: string;
+  /** Decoded text/plain and text/html parts, in message order. */
+  readonly bodies: ReadonlyArray<{ readonly kind: 'text' | 'html'; readonly content: string }>;
+}
+
+/** Bounds on what is read: a phish says its piece in the first few hundred kilobytes. */
+const MAX_TEXT_CHARS = 512 * 1024;
+const MAX_LINKS = 500;
+
+/** A sender identity of the message: From, Reply-To, Sender or the envelope MAIL FROM. */
+export interface Identity {
+  readonly field: 'From' | 'Reply-To' | 'Sender' | 'MAIL FROM';
+  readonly mailbox: Mailbox;
+}
+
+/**
+ * Everything about one message that the brand signals share, computed once: who sent it,
+ * which brands it names and where, which lure phrases it uses, its links, and a cache of
+ * host judgements (a newsletter repeats the same host dozens of times).
+ */
+export class MessageFacts {
+  readonly identities: Identity[] = [];
+  readonly from: readonly Mailbox[];
+  /** Brands named in a From display name → the name used. */
+  readonly displayNamed = new Map<string, string>();
+  /** Brands named in the subject. */
+  readonly subjectNamed = new Map<string, string>();
+  /** Brands named anywhere: display names, subject, body (with keywords). */
+  readonly named = new Map<string, string>();
+  /** Lure phrases of the subject and body: account or payment pressure. */
+  readonly lures: readonly string[];
+  /** Sign-in words of the subject and body: evidence only, no lure on their own. */
+  readonly signIn: readonly string[];
+  readonly links: readonly Link[];
+  private readonly judged = new Map<string, HostJudgement>();
+
+  constructor(
+    readonly input: BrandInput,
+    readonly checker: BrandChecker,
+  ) {
+    const h = input.headers;
+    this.from = h.from.flatMap(parseMailboxes);
+    for (const mailbox of this.from) this.identities.push({ field: 'From', mailbox });
+    for (const mailbox of h.replyTo.flatMap(parseMailboxes)) this.identities.push({ field: 'Reply-To', mailbox });
+    for (const mailbox of h.sender.flatMap(parseMailboxes)) this.identities.push({ field: 'Sender', mailbox });
+    const envelope = parseMailboxes(input.mailFrom)[0];
+    if (envelope) this.identities.push({ field: 'MAIL FROM', mailbox: envelope });
+
+    for (const mailbox of this.from) {
+      for (const n of checker.displayNames.find(mailbox.name)) this.remember(this.displayNamed, n.brand, n.name);
+    }
+    for (const n of checker.mentions.find(input.subject)) this.remember(this.subjectNamed, n.brand, n.name);
+    const texts: string[] = [];
+    let budget = MAX_TEXT_CHARS;
+    for (const body of input.bodies) {
+      if (budget <= 0) break;
+      const text = (body.kind === 'html' ? htmlToText(body.content.slice(0, budget * 2)) : body.content).slice(0, budget);
+      budget -= text.length;
+      texts.push(text);
+    }
+    const body = texts.join('\n');
+    for (const [brand, name] of [...this.displayNamed, ...this.subjectNamed]) this.remember(this.named, brand, name);
+    for (const n of checker.mentions.find(body)) this.remember(this.named, n.brand, n.name);
+    this.lures = lurePhrases(`${input.subject}\n${body}`);
+    this.signIn = credentialWords(`${input.subject}\n${body}`);
+    this.links = extractLinks(input.bodies, { maxLinks: MAX_LINKS, maxChars: MAX_TEXT_CHARS });
+  }
+
+  /** The catalog's judgement of a host, computed once per message. */
+  judge(host: string): HostJudgement {
+    let j = this.judged.get(host);
+    if (!j) {
+      const key = normaliseHost(host);
+      j = this.judged.get(key) ?? judgeHost(key, this.checker.index);
+      this.judged.set(key, j);
+      this.judged.set(host, j);
+    }
+    return j;
+  }
+
+  /**
+   * Whether a host is the brand's own: official, a listed sending partner, or allow-listed.
+   * A partner may be another brand's official domain (りそなカード's statements come from
+   * vpass.ne.jp, 三井住友カード's), so the brand's partner list is asked as well.
+   */
+  isOwn(brand: string, host: string): boolean {
+    const j = this.judge(host);
+    if ((j.kind === 'official' && j.brand === brand) || (j.kind === 'partner' && j.brands.includes(brand)) || j.kind === 'allowed') return true;
+    return j.kind === 'official' && this.checker.index.brands.get(brand)?.senders.has(j.domain) === true;
+  }
+
+  /** Whether the mail comes from one of these brands (its From domain is theirs). */
+  fromOwnerOf(brands: Iterable<string>): boolean {
+    for (const brand of brands) if (this.from.some((m) => m.domain !== '' && this.isOwn(brand, m.domain))) return true;
+    return false;
+  }
+
+  /** Brands the reader is told the mail is from: named in a From display name or the subject. */
+  get claimed(): ReadonlyMap<string, string> {
+    return new Map([...this.subjectNamed, ...this.displayNamed]);
+  }
+
+  brandName(id: string): string {
+    return this.checker.index.brands.get(id)?.name ?? id;
+  }
+
+  private remember(map: Map<string, string>, brand: string, name: string): void {
+    if (!map.has(brand)) map.set(brand, name);
+  }
+}
+
+/** The registrable domain of a host ("www.amazon.co.jp" → "amazon.co.jp"), or the host itself. */
+export function registrable(host: string): string {
+  return getDomain(host, { allowPrivateDomains: true }) ?? host;
+}

@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { dmarcResults } from '../../../src/core/brand/auth-results.js';
+import { brand, brandMail, brandOnly, checkerOf, inspectBrand } from '../../helpers/brand-mail.js';
+
+const catalog = [
+  brand('apple', ['Apple', 'アップル', 'Apple ID'], ['apple.com', 'icloud.com']),
+  brand('amazon', ['Amazon', 'アマゾン', 'Amazon.co.jp'], ['amazon.co.jp', 'amazon.com', 'amzn.to']),
+  brand('smbc-card', ['三井住友カード', 'Vpass'], ['smbc-card.com', 'vpass.ne.jp'], { senders: ['otp-auth.net'] }),
+  brand('visa', ['Visa'], ['visa.com', 'visa.co.jp']),
+  brand('rakuten', ['楽天', 'Rakuten'], ['rakuten.co.jp']),
+  brand('google', ['Google'], ['google.com'], { mailboxes: ['gmail.com'] }),
+];
+const checker = checkerOf(catalog);
+
+const codes = async (mail: Buffer, c = checker, mailFrom?: string) => brandOnly(await inspectBrand(mail, c, mailFrom)).map((f) => `${f.code}:${f.severity}`);
+
+describe('display-name spoofing', () => {
+  it('reads like the issue: name, domain and how the domain imitates the brand', async () => {
+    const v = await inspectBrand(brandMail({ from: '"Apple サポート" <support@appie-support.com>', text: 'お知らせです。' }), checker);
+    const f = brandOnly(v).find((x) => x.code === 'display-name');
+    expect(f?.summary).toBe('From name "Apple サポート" but domain appie-support.com (lookalike of apple.com: l→i, in appie-support.com)');
+    expect(f).toMatchObject({ severity: 'high', evidence: { brand: 'apple', domain: 'appie-support.com', how: 'typo' } });
+    expect(v.verdict).toBe('malicious');
+  });
+
+  it('a brand name from an unrelated domain is suspicious; with account pressure it is malicious', async () => {
+    expect(await codes(brandMail({ from: 'Amazon.co.jp <info@mailer-service.example>', text: 'セール情報' }))).toEqual(['display-name:medium']);
+    expect(await codes(brandMail({ from: 'Amazon.co.jp <info@mailer-service.example>', text: 'お支払い方法を更新してください。' }))).toEqual(['display-name:high']);
+  });
+
+  it('full-width display names are read after NFKC', async () => {
+    expect(await codes(brandMail({ from: '"Ａｍａｚｏｎ" <no-reply@mailer-service.example>', text: 'x' }))).toEqual(['display-name:medium']);
+  });
+
+  it('the brand itself, its partners and co-brands are not spoofing', async () => {
+    expect(await codes(brandMail({ from: 'Amazon.co.jp <auto-confirm@amazon.co.jp>', text: 'ご注文ありがとうございます' }))).toEqual([]);
+    expect(await codes(brandMail({ from: '三井住友カード <info@otp-auth.net>', text: 'ワンタイムパスワード' }))).toEqual([]);
+    // An issuer's card carries the network's name: the issuer's own domain speaks for both.
+    expect(await codes(brandMail({ from: '三井住友カード Visa <info@vpass.ne.jp>', text: 'ご利用明細' }))).toEqual([]);
+  });
+
+  it('a shop on a marketplace naming the marketplace is only a low note', async () => {
+    expect(await codes(brandMail({ from: '"山田屋 楽天市場店" <shop@yamadaya.example>', text: '発送しました' }))).toEqual(['display-name:low']);
+  });
+
+  it('anyone can name a free mailbox after its provider', async () => {
+    const v = await inspectBrand(brandMail({ from: 'Google Security <google.security.team@gmail.com>', text: 'x' }), checker);
+    expect(brandOnly(v).map((f) => [f.code, f.severity, f.summary])).toEqual([
+      ['display-name', 'medium', 'From name "Google Security" but domain gmail.com is a public mailbox service anyone can get an address at'],
+    ]);
+  });
+
+  it('an address written in the display name that is a brand\'s', async () => {
+    const v = await inspectBrand(brandMail({ from: '"support@apple.com" <x@mailer-service.example>', text: 'x' }), checker);
+    expect(brandOnly(v).map((f) => [f.code, f.severity, f.summary])).toEqual([
+      ['display-name-address', 'high', 'From name shows an address at apple.com (Apple) but the mail is from mailer-service.example'],
+    ]);
+  });
+});
+
+describe('sender lookalikes', () => {
+  it('From, Reply-To, Sender and MAIL FROM are each judged', async () => {
+    const mail = brandMail({ from: 'Notice <a@amaz0n.co.jp>', replyTo: 'r@apple.com.verify-id.net', sender: 's@smbc-card.xizim.com', text: 'x' });
+    const v = await inspectBrand(mail, checker, 'bounce@аpple.com');
+    expect(brandOnly(v).map((f) => `${String(f.evidence.field)} ${f.code}:${f.severity} ${f.summary}`)).toEqual([
+      'From sender-lookalike:high From domain amaz0n.co.jp is a lookalike of amazon.co.jp: amaz0n reads as amazon',
+      'Reply-To sender-lookalike:high Reply-To domain apple.com.verify-id.net is a lookalike of apple.com: apple.com put in front of verify-id.net',
+      'Sender sender-lookalike:high Sender domain smbc-card.xizim.com is a lookalike of smbc-card.com: smbc-card put in front of xizim.com',
+      'MAIL FROM sender-lookalike:high MAIL FROM domain аpple.com is a lookalike of apple.com: аpple looks like apple (look-alike characters)',
+    ]);
+  });
+
+  it('a typo domain is suspicious alone and malicious when the mail names the brand', async () => {
+    expect(await codes(brandMail({ from: 'Info <info@appie.com>', text: 'hello' }))).toEqual(['sender-lookalike:medium']);
+    expect(await codes(brandMail({ from: 'Info <info@appie.com>', text: 'Your Apple ID' }))).toEqual(['sender-lookalike:high']);
+  });
+
+  it('a brand word in a longer name counts only when the mail claims the brand', async () => {
+    expect(await codes(brandMail({ from: 'Recipes <news@apple-recipes.com>', text: 'apple pie' }))).toEqual(['sender-lookalike:low']);
+    expect(await codes(brandMail({ from: 'Apple <news@apple-recipes.com>', text: 'x' }))).toEqual(['display-name:high', 'sender-lookalike:high']);
+  });
+});
+
+describe('links', () => {
+  it('a link to a lookalike: high when the mail names the brand, medium otherwise', async () => {
+    expect(await codes(brandMail({ from: 'a@news.example', subject: 'Amazon', text: 'https://amazon-co-jp.xyz/signin' }))).toEqual(['link-lookalike:high']);
+    expect(await codes(brandMail({ from: 'a@news.example', text: 'https://amazon-co-jp.xyz/signin' }))).toEqual(['link-lookalike:medium']);
+  });
+
+  it('possible lookalikes only in mail naming the brand, and low unless it also pressures', async () => {
+    expect(await codes(brandMail({ from: 'a@news.example', text: 'https://pineapple.example.com/ https://apple.xyz/' }))).toEqual([]);
+    expect(await codes(brandMail({ from: 'a@news.example', text: 'Apple: https://apple.xyz/' }))).toEqual(['link-lookalike:low']);
+  });
+
+  it('link text showing a brand\'s domain while the href goes elsewhere', async () => {
+    const html = '<p>ログインはこちら <a href="https://secure-login.example/amazon">https://www.amazon.co.jp/</a></p>';
+    const v = await inspectBrand(brandMail({ from: 'a@news.example', html }), checker);
+    expect(brandOnly(v).map((f) => [f.code, f.severity, f.summary])).toEqual([
+      ['link-text-mismatch', 'high', 'Link shows www.amazon.co.jp (Amazon) but goes to secure-login.example'],
+    ]);
+  });
+
+  it('the brand\'s own mail routing clicks through a tracker is only a low note', async () => {
+    const html = '<a href="https://click.tracker.example/abc">www.amazon.co.jp</a>';
+    expect(await codes(brandMail({ from: 'Amazon.co.jp <store-news@amazon.co.jp>', html }))).toEqual(['link-text-mismatch:low']);
+  });
+
+  it('Microsoft Safe Links are unwrapped: a wrapped official link is clean, a wrapped lookalike is caught', async () => {
+    const wrap = (url: string) => `https://apc01.safelinks.protection.outlook.com/?url=${encodeURIComponent(url)}&data=05%7C01&reserved=0`;
+    expect(await codes(brandMail({ from: 'a@corp.example', text: `Amazon の注文: ${wrap('https://www.amazon.co.jp/gp/css/order-history')}` }))).toEqual([]);
+    expect(await codes(brandMail({ from: 'a@corp.example', text: `Amazon の注文: ${wrap('https://amazon-co-jp.xyz/login')}` }))).toEqual(['link-lookalike:high']);
+  });
+
+  it('the lure: a claimed brand, account pressure and links off the brand\'s domains', async () => {
+    const mail = brandMail({
+      from: 'Customer Center <info@mail-center.example>',
+      subject: '【三井住友カード】ご利用確認のお願い',
+      text: '不正利用の可能性があるため、ご利用を一時停止しております。https://secure-check.example/login より本人確認をお願いします。',
+    });
+    const v = await inspectBrand(mail, checker);
+    expect(brandOnly(v).map((f) => [f.code, f.severity, f.summary])).toEqual([
+      ['lure', 'medium', 'Claims to be 三井住友カード, asks about 本人確認, 不正利用/異常, 利用停止 and links to secure-check.example'],
+    ]);
+    expect(v.verdict).toBe('suspicious');
+  });
+
+  it('no lure when the brand itself sends it, or when nothing pressures', async () => {
+    expect(await codes(brandMail({ from: 'Vpass <info@vpass.ne.jp>', subject: '【三井住友カード】本人確認のお願い', text: 'https://www.smbc-card.com/ https://survey.example/' }))).toEqual([]);
+    expect(await codes(brandMail({ from: 'shop@store.example', subject: '楽天ポイントが貯まる', text: 'https://store.example/campaign' }))).toEqual([]);
+  });
+
+  it('shorteners and IP addresses hide the destination in mail naming a brand', async () => {
+    expect(await codes(brandMail({ from: 'a@news.example', subject: 'Amazon', text: 'https://bit.ly/3abc http://203.0.113.9/signin' }))).toEqual(['hidden-destination:low', 'ip-link:medium']);
+    expect(await codes(brandMail({ from: 'a@news.example', subject: 'Amazon アカウント停止', text: 'https://bit.ly/3abc http://203.0.113.9/signin' }))).toEqual([
+      'lure:medium',
+      'hidden-destination:medium',
+      'ip-link:high',
+    ]);
+    // The brand's own shortener is the brand's.
+    expect(await codes(brandMail({ from: 'a@news.example', subject: 'Amazon', text: 'https://amzn.to/3abc' }))).toEqual([]);
+    // No brand named: a shortener in a newsletter is not this detector's business.
+    expect(await codes(brandMail({ from: 'a@news.example', text: 'https://bit.ly/3abc' }))).toEqual([]);
+  });
+});
+
+describe('allowlists', () => {
+  it('site-wide allowed domains are never judged, as sender or link', async () => {
+    const allow = checkerOf(catalog, { allowDomains: ['apple-fan-club.example'] });
+    const mail = brandMail({ from: 'Apple Fan Club <news@apple-fan-club.example>', text: 'Apple event https://www.apple-fan-club.example/' });
+    expect(await codes(mail)).toEqual(['display-name:high', 'sender-lookalike:high', 'link-lookalike:low']);
+    expect(await codes(mail, allow)).toEqual([]);
+  });
+
+  it('a brand extended with the admin\'s own sending partner', async () => {
+    const mail = brandMail({ from: '楽天カード <info@mail-vendor.example>', text: 'ご利用明細' });
+    expect(await codes(mail)).toEqual(['display-name:medium']);
+    const extended = checkerOf(catalog.map((b) => (b.id === 'rakuten' ? { ...b, senders: ['mail-vendor.example'] } : b)));
+    expect(await codes(mail, extended)).toEqual([]);
+  });
+});
+
+describe('the authentication seam', () => {
+  const ar = 'Authentication-Results: mx.example.jp; spf=fail smtp.mailfrom=evil.example; dkim=none; dmarc=fail (p=reject dis=none) header.from=apple.com';
+
+  it('reads DMARC results, comments dropped', () => {
+    expect(dmarcResults(['mx.example.jp 1; dmarc=fail (p=reject) header.from=apple.com; spf=pass'])).toEqual([
+      { authservId: 'mx.example.jp', result: 'fail', headerFrom: 'apple.com' },
+    ]);
+  });
+
+  it('a brand domain failing DMARC at a trusted host is exact-domain spoofing', async () => {
+    const mail = brandMail({ from: 'Apple <no_reply@apple.com>', text: 'x', headers: [ar] });
+    expect(await codes(mail)).toEqual([]);
+    const trusting = checkerOf(catalog, { trustedAuthservIds: ['mx.example.jp'] });
+    const v = await inspectBrand(mail, trusting);
+    expect(brandOnly(v).map((f) => [f.code, f.severity, f.summary])).toEqual([
+      ['dmarc-fail', 'high', "From domain apple.com is Apple's but failed DMARC at mx.example.jp"],
+    ]);
+    // Somebody else's header claiming DMARC failed proves nothing.
+    const other = brandMail({ from: 'Apple <no_reply@apple.com>', text: 'x', headers: [ar.replace('mx.example.jp', 'attacker.example')] });
+    expect(brandOnly(await inspectBrand(other, trusting))).toEqual([]);
+  });
+});
+
+describe('bounds', () => {
+  it('a newsletter of 300 lookalike links gives at most 20 findings, the worst first', async () => {
+    const text = Array.from({ length: 300 }, (_, i) => `https://amazon-co-jp-${i}.xyz/`).join('\n');
+    const v = await inspectBrand(brandMail({ from: 'Amazon <x@amaz0n.co.jp>', text }), checker);
+    const found = brandOnly(v);
+    expect(found).toHaveLength(20);
+    expect(found.every((f) => f.severity === 'high')).toBe(true);
+    expect(found[0]?.code).toBe('display-name');
+  });
+
+  it('an attached message is not the mail\'s own sender or text', async () => {
+    const inner = brandMail({ from: 'Amazon <x@amaz0n.co.jp>', text: 'https://amazon-co-jp.xyz/' }).toString('latin1');
+    const outer = [
+      'From: user@corp.example',
+      'To: security@corp.example',
+      'Subject: Fwd: phish',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'Please look at the attached mail.',
+      '--b',
+      'Content-Type: message/rfc822',
+      '',
+      inner,
+      '--b--',
+      '',
+    ].join('\r\n');
+    expect(await codes(Buffer.from(outer, 'latin1'))).toEqual([]);
+  });
+});
