@@ -84,4 +84,57 @@ describe('configuration', () => {
     expect(() => loadConfig(bad)).toThrow(/not valid YAML/);
     expect(() => loadConfig(path.join(dir, 'missing.yaml'))).toThrow(/cannot read the file: ENOENT/);
   });
+
+  describe('brands', () => {
+    const local = (yaml: string) => {
+      const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'sekisho-brands-')), 'brands.local.yaml');
+      writeFileSync(file, yaml);
+      return file;
+    };
+
+    it('loads the shipped catalog by default, and none when the detector is off', () => {
+      const on = validateConfig('t.yaml', base);
+      expect(on.brands.length).toBeGreaterThan(45);
+      expect(on.brands.find((b) => b.id === 'chibabank')?.domains).toEqual(['chibabank.co.jp']);
+      expect(validateConfig('t.yaml', { ...base, brands: { enabled: false } }).brands).toEqual([]);
+    });
+
+    it('a local file adds brands, extends shipped ones and disables others', () => {
+      const file = local(
+        ['version: 1', 'brands:', '  - id: example-corp', '    name: エグザンプル', '    names: [エグザンプル]', '    domains: [example.co.jp]', '  - id: chibabank', '    senders: [mail-vendor.example]', 'disable: [nhk]', ''].join('\n'),
+      );
+      const { brands, config } = validateConfig('t.yaml', { ...base, brands: { local: [file], allow_domains: ['Partner.Example'] } });
+      expect(brands.find((b) => b.id === 'example-corp')).toMatchObject({ name: 'エグザンプル', domains: ['example.co.jp'], senders: [] });
+      expect(brands.find((b) => b.id === 'chibabank')).toMatchObject({ domains: ['chibabank.co.jp'], senders: ['mail-vendor.example'] });
+      expect(brands.some((b) => b.id === 'nhk')).toBe(false);
+      expect(config.brands.allow_domains).toEqual(['partner.example']);
+    });
+
+    it('catalog problems name the key, the file and the entry', () => {
+      const file = local(
+        [
+          'version: 1',
+          'brands:',
+          '  - id: broken',
+          '    name: Broken',
+          '    names: [Broken]',
+          '    domains: [www.broken.co.jp, co.jp, apple.com]',
+          '  - id: half',
+          '    names: [Half]',
+          'disable: [no-such-brand]',
+          '',
+        ].join('\n'),
+      );
+      expect(problems({ ...base, brands: { local: [file] } })).toEqual([
+        `brands.local[0] (${file}): disable: no brand "no-such-brand" to disable`,
+        `brands.local[0] (${file}): brands[1] ("half"): a new brand needs name, domains (or use the id of a shipped brand to extend it)`,
+        'brand "broken" domains: "www.broken.co.jp" is not a registrable domain in lower case (like example.co.jp)',
+        'brand "broken" domains: "co.jp" is not a registrable domain in lower case (like example.co.jp)',
+        'brand "broken" domains: "apple.com" is already official for brand "apple"',
+      ]);
+      expect(problems({ ...base, brands: { catalog: '/nonexistent/brands.yaml' } })).toEqual(['brands.catalog: cannot read /nonexistent/brands.yaml: ENOENT']);
+      expect(problems({ ...base, brands: { catalog: local('version: 2\nbrands: []\n') } })[0]).toMatch(/^brands\.catalog \(.*\): version: /);
+      expect(problems({ ...base, brands: { colour: 'red' } })).toEqual(['brands.colour: unknown key']);
+    });
+  });
 });

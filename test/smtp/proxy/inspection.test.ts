@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { relayFixture } from '../../helpers/proxy-harness.js';
+import { validateConfig } from '../../../src/config/load-config.js';
+import { merge, proxyConfig, relayFixture } from '../../helpers/proxy-harness.js';
+import { brandMail } from '../../helpers/brand-mail.js';
 import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
 
 const MAILS = path.resolve(__dirname, '../../fixtures/mail-spamassassin/olevbmacro');
@@ -43,5 +45,40 @@ describe('the proxy acts on the inspection core’s verdict', () => {
     expect(result.data?.final?.code).toBe(451);
     expect(sink.messages).toHaveLength(0);
     expect(proxy.logs.transactions()[0]).toMatchObject({ verdict: 'unscannable', action: 'quarantine', findings: ['limits/decompressed-bytes'] });
+  });
+
+  it('brand impersonation is held; the brand\'s own mail and an allow-listed sender pass', async () => {
+    const { sink, proxy } = await relay.start({}, { brands: { allow_domains: ['amazon-fan.example'] } });
+    const client = await SmtpTestClient.connect(proxy.port);
+    const phish = brandMail({ from: '"Amazon.co.jp" <account@amazon-co-jp.xyz>', subject: '【Amazon】お支払い方法の更新', text: 'https://amazon-co-jp.xyz/signin' });
+    const own = brandMail({ from: 'Amazon.co.jp <auto-confirm@amazon.co.jp>', subject: 'ご注文の確認', text: 'https://www.amazon.co.jp/gp/css/order-history' });
+    const fan = brandMail({ from: 'Amazon Fan <news@amazon-fan.example>', subject: 'Amazon セール情報', text: 'https://amazon-fan.example/' });
+    const results = [];
+    for (const mail of [phish, own, fan]) results.push(await client.send('sender@example.com', ['r@example.net'], mail));
+    await client.quit();
+    expect(results.map((r) => r.data?.final?.code)).toEqual([451, 250, 250]);
+    expect(sink.messages).toHaveLength(2);
+    const logged = proxy.logs.transactions();
+    expect(logged[0]).toMatchObject({ verdict: 'malicious', action: 'quarantine' });
+    expect(logged[0]?.['findings']).toEqual(expect.arrayContaining(['brand/display-name', 'brand/sender-lookalike', 'brand/link-lookalike']));
+    expect(logged.slice(1).map((t) => [t['verdict'], t['action']])).toEqual([
+      ['clean', 'pass'],
+      ['clean', 'pass'],
+    ]);
+  });
+
+  it('a reload takes the new brand settings: the detector turned off lets the same phish through', async () => {
+    const { sink, proxy } = await relay.start();
+    const phish = brandMail({ from: '"Amazon.co.jp" <account@amazon-co-jp.xyz>', subject: '【Amazon】お支払い方法の更新', text: 'https://amazon-co-jp.xyz/signin' });
+    const send = async () => {
+      const client = await SmtpTestClient.connect(proxy.port);
+      const r = await client.send('sender@example.com', ['r@example.net'], phish);
+      await client.quit();
+      return r.data?.final?.code;
+    };
+    expect(await send()).toBe(451);
+    proxy.daemon.reload(validateConfig('test.yaml', merge(proxyConfig(sink.url), { brands: { enabled: false } })));
+    expect(await send()).toBe(250);
+    expect(sink.messages).toHaveLength(1);
   });
 });
