@@ -152,7 +152,14 @@ export class PostfixInstance {
       throw new Error(`postfix check failed (${check.code}):\n${check.stderr}\n--- maillog ---\n${log}`);
     }
     this.started = true;
-    const start = await run(this.postfix, ['-c', this.configDir, 'start']);
+    let start = await run(this.postfix, ['-c', this.configDir, 'start']);
+    if (start.code !== 0) {
+      // `postfix start` runs `master -w`, which gives the new master a limited time to
+      // initialise (master_monitor). On a 2-core machine with the whole test suite busy it
+      // once ran out ("fatal: mail system startup failed" and nothing else): try once more.
+      await run(this.postfix, ['-c', this.configDir, 'stop']);
+      start = await run(this.postfix, ['-c', this.configDir, 'start']);
+    }
     if (start.code !== 0) {
       const log = this.log();
       await this.stop();
