@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { policySchema, quarantineSchema } from './policy-schema.js';
 import { byteSize, duration, listenAddress, upstream } from './values.js';
 
 /**
@@ -99,12 +100,6 @@ const admin = z
   })
   .strict();
 
-const quarantine = z
-  .object({
-    dir: z.string().min(1).default('./var/quarantine'),
-  })
-  .strict();
-
 const log = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -137,10 +132,9 @@ export const configSchema = z
     inspect: inspect.prefault({}),
     milter: milter.prefault({}),
     admin: admin.prefault({}),
-    quarantine: quarantine.prefault({}),
+    quarantine: quarantineSchema.prefault({}),
     brands: brands.prefault({}),
-    /** Rules from findings to actions: filled in by the policy. */
-    policy: z.object({}).strict().default({}),
+    policy: policySchema.prefault({}),
     log: log.prefault({}),
   })
   .strict();

@@ -6,16 +6,16 @@ import { z } from 'zod';
  * main.cf: durations as "30s"/"5m", sizes as "50MiB", addresses as "host:port".
  */
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Seconds as a number, or "250ms", "30s", "5m", "1h". Parsed to milliseconds. */
+/** Seconds as a number, or "250ms", "30s", "5m", "1h", "30d". Parsed to milliseconds. */
 export const duration = z
   .union([z.number(), z.string()], { error: 'expected a duration such as 30s, 5m or 250ms' })
   .transform((value, ctx) => {
   if (typeof value === 'number') {
     if (Number.isFinite(value) && value > 0) return Math.round(value * 1000);
   } else {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(value);
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(value);
     if (m) {
       const ms = Math.round(Number(m[1]) * (DURATION_UNITS[m[2] ?? 's'] ?? 1000));
       if (ms > 0) return ms;

@@ -1,36 +1,147 @@
-import type { Verdict } from '../core/verdict.js';
+import type { DetectorName, Finding, Severity, Verdict, VerdictName } from '../core/verdict.js';
 
 /**
  * What happens to a message. The policy is the only place that picks one; each ingress
  * maps it to its wire (SMTP reply or milter packets) in one place.
  */
 export type Action =
-  | { readonly kind: 'pass' }
+  | { readonly kind: 'pass'; readonly reason?: string }
   | { readonly kind: 'tag'; readonly reason: string }
   | { readonly kind: 'quarantine'; readonly reason: string }
-  | { readonly kind: 'reject'; readonly reason: string }
-  | { readonly kind: 'tempfail'; readonly reason: string };
+  | { readonly kind: 'reject'; readonly reason: string; readonly reply: string }
+  | { readonly kind: 'tempfail'; readonly reason: string; readonly reply: string };
 
 export type ActionKind = Action['kind'];
 
+/** Of all matching rules the strongest action wins. */
+const STRENGTH: Record<ActionKind, number> = { pass: 0, tag: 1, tempfail: 2, quarantine: 3, reject: 4 };
+
+export interface Rule {
+  readonly detector?: DetectorName;
+  readonly codes?: readonly string[];
+  /** At least this severity. */
+  readonly severity?: Severity;
+  readonly brands?: readonly string[];
+  readonly verdicts?: readonly VerdictName[];
+  /** At least this score. */
+  readonly score?: number;
+  readonly action: ActionKind;
+  /** SMTP reply text for reject/tempfail (printable ASCII). */
+  readonly reply?: string;
+}
+
+export interface Allowlist {
+  readonly senders: ReadonlySet<string>;
+  /** A sender domain and its subdomains. */
+  readonly senderDomains: readonly string[];
+  /** Pass when every recipient is listed. */
+  readonly recipients: ReadonlySet<string>;
+}
+
+export interface Policy {
+  readonly rules: readonly Rule[];
+  readonly allow: Allowlist;
+}
+
 /**
- * The policy. Admin-configurable rules (thresholds, allowlists) come with the policy issue;
- * until then the defaults of that issue: any macro, an encrypted archive with Office files
- * that stayed closed, anything not fully inspected and a certain brand impersonation
- * (a high `brand` finding) are quarantined; a suspicious message is tagged; a message with
- * only low findings (a shortener in a newsletter naming a brand) passes.
+ * The default policy of the issues: a macro → quarantine; an encrypted archive with
+ * Office files that stayed closed → quarantine; brand impersonation high → quarantine,
+ * medium → tag; unscannable → quarantine; anything else suspicious or worse → tag.
  */
-export function decide(verdict: Verdict): Action {
-  const findings = verdict.findings;
-  const macro = findings.find((f) => f.detector === 'macro');
-  if (macro) return { kind: 'quarantine', reason: macro.summary };
-  const closedOffice = findings.find((f) => f.detector === 'archive' && f.code === 'encrypted-office-zip');
-  if (closedOffice) return { kind: 'quarantine', reason: closedOffice.summary };
-  const unscanned = findings.find((f) => f.detector === 'limits');
-  if (unscanned) return { kind: 'quarantine', reason: unscanned.summary };
-  const impersonation = findings.find((f) => f.detector === 'brand' && f.severity === 'high');
-  if (impersonation) return { kind: 'quarantine', reason: impersonation.summary };
-  const notable = findings.find((f) => f.severity === 'high') ?? findings.find((f) => f.severity === 'medium');
-  if (notable) return { kind: 'tag', reason: notable.summary };
-  return { kind: 'pass' };
+export const DEFAULT_RULES: readonly Rule[] = [
+  { detector: 'macro', action: 'quarantine' },
+  { detector: 'archive', codes: ['encrypted-office-zip'], action: 'quarantine' },
+  { detector: 'brand', severity: 'high', action: 'quarantine' },
+  { detector: 'brand', severity: 'medium', action: 'tag' },
+  { verdicts: ['unscannable'], action: 'quarantine' },
+  { verdicts: ['suspicious', 'malicious'], action: 'tag' },
+];
+
+export const DEFAULT_POLICY: Policy = {
+  rules: DEFAULT_RULES,
+  allow: { senders: new Set(), senderDomains: [], recipients: new Set() },
+};
+
+/** Who a message is from and to, as far as the allowlists care. */
+export interface MessageParties {
+  readonly mailFrom: string;
+  /** Addresses of the From header. */
+  readonly headerFrom: readonly string[];
+  readonly recipients: readonly string[];
+}
+
+export interface Decision {
+  readonly action: Action;
+  /** Index of the rule that decided, when one did. */
+  readonly rule?: number;
+  /** Why the allowlist passed it: "sender", "sender-domain", "recipients". */
+  readonly allowlisted?: string;
+}
+
+const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3 };
+
+/** The policy: findings, verdict and parties in, one action out. */
+export function decide(verdict: Verdict, parties: MessageParties, policy: Policy = DEFAULT_POLICY): Decision {
+  const allowed = allowlisted(parties, policy.allow);
+  if (allowed) return { action: { kind: 'pass', reason: `allowlisted ${allowed}` }, allowlisted: allowed };
+  let best: { rule: Rule; index: number; finding: Finding | undefined } | undefined;
+  policy.rules.forEach((rule, index) => {
+    const m = matches(rule, verdict);
+    if (!m.matched) return;
+    if (!best || STRENGTH[rule.action] > STRENGTH[best.rule.action]) best = { rule, index, finding: m.finding };
+  });
+  if (!best || best.rule.action === 'pass') return { action: { kind: 'pass' }, rule: best?.index };
+  const reason = best.finding?.summary ?? `verdict ${verdict.verdict} (score ${verdict.score})`;
+  const { rule, index, finding } = best;
+  if (rule.action === 'reject' || rule.action === 'tempfail') {
+    return { action: { kind: rule.action, reason, reply: rule.reply ?? defaultReply(rule.action, finding, verdict.verdict) }, rule: index };
+  }
+  return { action: { kind: rule.action, reason }, rule: index };
+}
+
+function matches(rule: Rule, verdict: Verdict): { matched: boolean; finding?: Finding } {
+  if (rule.verdicts && !rule.verdicts.includes(verdict.verdict)) return { matched: false };
+  if (rule.score !== undefined && verdict.score < rule.score) return { matched: false };
+  const aboutFindings = rule.detector !== undefined || rule.codes !== undefined || rule.severity !== undefined || rule.brands !== undefined;
+  // The finding that explains the decision: the worst one the rule is about.
+  const candidates = verdict.findings.filter((f) => findingMatches(rule, f)).sort((a, b) => RANK[b.severity] - RANK[a.severity]);
+  if (aboutFindings && candidates.length === 0) return { matched: false };
+  const worst = aboutFindings ? candidates[0] : [...verdict.findings].sort((a, b) => RANK[b.severity] - RANK[a.severity])[0];
+  return { matched: true, finding: worst };
+}
+
+function findingMatches(rule: Rule, f: Finding): boolean {
+  if (rule.detector !== undefined && f.detector !== rule.detector) return false;
+  if (rule.codes !== undefined && !rule.codes.includes(f.code)) return false;
+  if (rule.severity !== undefined && RANK[f.severity] < RANK[rule.severity]) return false;
+  if (rule.brands !== undefined && !rule.brands.includes(String(f.evidence['brand'] ?? ''))) return false;
+  return true;
+}
+
+function allowlisted(p: MessageParties, allow: Allowlist): string | undefined {
+  const senders = [p.mailFrom, ...p.headerFrom].map((a) => a.toLowerCase()).filter((a) => a !== '');
+  if (senders.some((a) => allow.senders.has(a))) return 'sender';
+  const domains = senders.map((a) => a.slice(a.lastIndexOf('@') + 1));
+  if (domains.some((d) => allow.senderDomains.some((a) => d === a || d.endsWith(`.${a}`)))) return 'sender-domain';
+  if (allow.recipients.size > 0 && p.recipients.length > 0 && p.recipients.every((r) => allow.recipients.has(r.toLowerCase()))) return 'recipients';
+  return undefined;
+}
+
+/**
+ * Reject and tempfail texts go to the sending server and, in bounces, to the sender: short,
+ * ASCII, and about the category, never the finding's own text (it may carry the attacker's
+ * display name).
+ */
+function defaultReply(action: 'reject' | 'tempfail', finding: Finding | undefined, verdict: VerdictName): string {
+  const what =
+    finding?.detector === 'macro'
+      ? 'Office documents with macros are not accepted'
+      : finding?.detector === 'archive'
+        ? 'Encrypted archives with documents are not accepted'
+        : finding?.detector === 'brand'
+          ? 'Message looks like brand impersonation'
+          : verdict === 'unscannable' || finding?.detector === 'limits'
+            ? 'Message could not be scanned'
+            : 'Message refused by policy';
+  return action === 'tempfail' ? `${what}, try again later` : what;
 }

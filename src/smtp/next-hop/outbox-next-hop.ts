@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { fsyncDir, writeDurably } from '../../storage/durable-file.js';
 import { SmtpReply } from '../smtp-reply.js';
 import type { ClientIdentity, MailCommand, NextHop, NextHopSession, RcptCommand, TransactionMeta } from './next-hop.js';
 import { NextHopError } from './next-hop-error.js';
@@ -96,8 +96,8 @@ class OutboxSession implements NextHopSession {
     };
     this.mailCommand = undefined;
     try {
-      await this.writeDurably(`${name}.json`, Buffer.from(JSON.stringify(envelope, null, 2) + '\n'));
-      await this.writeDurably(`${name}.eml`, message);
+      await writeDurably(this.dir, this.tmpDir, `${name}.json`, JSON.stringify(envelope, null, 2) + '\n');
+      await writeDurably(this.dir, this.tmpDir, `${name}.eml`, message);
       await fsyncDir(this.dir);
     } catch (err) {
       throw new NextHopError('io', `outbox: cannot write ${name}: ${(err as Error).message}`, { cause: err });
@@ -113,30 +113,9 @@ class OutboxSession implements NextHopSession {
   async close(): Promise<void> {
     await this.reset();
   }
-
-  private async writeDurably(name: string, bytes: Buffer): Promise<void> {
-    const tmp = path.join(this.tmpDir, name);
-    const file = await open(tmp, 'wx', 0o640);
-    try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, path.join(this.dir, name));
-  }
 }
 
 /** 20261122T172800123Z: sorts by arrival in a directory listing. */
 function compactTime(date: Date): string {
   return date.toISOString().replace(/[-:.]/g, '');
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

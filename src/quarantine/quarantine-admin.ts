@@ -1,0 +1,66 @@
+import type { Logger } from '../log/logger.js';
+import type { NextHop } from '../smtp/next-hop/next-hop.js';
+import type { QuarantineStore } from './quarantine-store.js';
+import { releaseMessage, type ReleaseResult } from './release.js';
+
+export interface ReleaseOptions {
+  /** Who: "cli:alice", "api", "web". */
+  readonly by: string;
+  readonly recipients?: readonly string[];
+  readonly force?: boolean;
+}
+
+/**
+ * What admins do to the quarantine — release, delete, purge — with one audit log line
+ * each, shared by the CLI, the HTTP API and the web page so that all three behave and are
+ * recorded alike.
+ */
+export class QuarantineAdmin {
+  constructor(
+    readonly store: QuarantineStore,
+    private readonly nextHop: () => NextHop,
+    private readonly settings: () => { readonly releaseHeader: boolean },
+    private readonly logger: Logger,
+    /** Called after each change, for metrics. */
+    private readonly onChange: (event: 'released' | 'deleted' | 'purged', count: number) => void = () => undefined,
+  ) {}
+
+  async release(id: string, options: ReleaseOptions): Promise<ReleaseResult> {
+    const result = await releaseMessage(this.store, this.nextHop(), id, {
+      by: options.by,
+      recipients: options.recipients,
+      force: options.force,
+      addHeader: this.settings().releaseHeader,
+    });
+    const record: Record<string, unknown> = { event: 'quarantine-release', id, by: options.by, result: result.status };
+    if (result.status === 'released') {
+      record['to'] = result.meta.release?.to;
+      record['reply'] = result.reply;
+      if (result.refused.length > 0) record['refused'] = result.refused;
+      this.onChange('released', 1);
+    } else if (result.status === 'failed') {
+      record['reply'] = result.reply;
+    }
+    (result.status === 'released' || result.status === 'already-released' ? this.logger.info : this.logger.warn).call(this.logger, record, 'quarantine release');
+    return result;
+  }
+
+  async delete(id: string, by: string): Promise<boolean> {
+    const lock = await this.store.lock(id);
+    try {
+      const existed = await this.store.delete(id);
+      this.logger.info({ event: 'quarantine-delete', id, by, result: existed ? 'deleted' : 'not-found' }, 'quarantine delete');
+      if (existed) this.onChange('deleted', 1);
+      return existed;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async purge(before: Date, by: string): Promise<string[]> {
+    const ids = await this.store.purge(before);
+    this.logger.info({ event: 'quarantine-purge', by, before: before.toISOString(), count: ids.length }, 'quarantine purge');
+    if (ids.length > 0) this.onChange('purged', ids.length);
+    return ids;
+  }
+}

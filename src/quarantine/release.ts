@@ -1,0 +1,110 @@
+import type { NextHop, RcptCommand } from '../smtp/next-hop/next-hop.js';
+import { NextHopError } from '../smtp/next-hop/next-hop-error.js';
+import type { SmtpReply } from '../smtp/smtp-reply.js';
+import { newTransactionId } from '../smtp/proxy/transaction-id.js';
+import { isQuarantineId, QuarantineIdError, type QuarantineMeta, type QuarantineStore } from './quarantine-store.js';
+
+export interface ReleaseRequest {
+  /** Who releases it, for the audit log and the optional header: "cli:alice", "api", "web". */
+  readonly by: string;
+  /** Send to these instead of the original recipients. */
+  readonly recipients?: readonly string[];
+  /** Add `X-Sekisho-Released-By: <by>; <date>` at the top of the message. */
+  readonly addHeader: boolean;
+  /** Send even if an earlier release was interrupted (its outcome unknown). */
+  readonly force?: boolean;
+  readonly now?: () => Date;
+}
+
+export type ReleaseResult =
+  | { readonly status: 'released'; readonly meta: QuarantineMeta; readonly reply: string; readonly refused: ReadonlyArray<{ to: string; reply: string }> }
+  | { readonly status: 'already-released'; readonly meta: QuarantineMeta }
+  | { readonly status: 'in-doubt'; readonly meta: QuarantineMeta }
+  | { readonly status: 'not-found' }
+  | { readonly status: 'failed'; readonly meta: QuarantineMeta; readonly reply: string };
+
+/**
+ * Sends a quarantined message on to the next hop with its original envelope (sender, DSN
+ * parameters, recipients, the original client by XFORWARD), or to recipients the admin
+ * names. Exactly once: the entry is locked, marked "releasing" durably before the send
+ * and "released" after the next hop's 250, so a second release, from any process, sends
+ * nothing — and one interrupted mid-send is not repeated without `force`.
+ */
+export async function releaseMessage(store: QuarantineStore, nextHop: NextHop, id: string, request: ReleaseRequest): Promise<ReleaseResult> {
+  if (!isQuarantineId(id)) throw new QuarantineIdError(id);
+  const now = request.now ?? (() => new Date());
+  const lock = await store.lock(id);
+  try {
+    const meta = await store.get(id);
+    const raw = meta && (await store.raw(id));
+    if (!meta || !raw) return { status: 'not-found' };
+    if (meta.release?.state === 'released') return { status: 'already-released', meta };
+    if (meta.release?.state === 'releasing' && !request.force) return { status: 'in-doubt', meta };
+
+    const to = request.recipients && request.recipients.length > 0 ? [...request.recipients] : [...meta.rcpt_to];
+    await store.update(id, { ...meta, release: { state: 'releasing', at: now().toISOString(), by: request.by, to } });
+    const message = request.addHeader ? withReleaseHeader(raw, request.by, now()) : raw;
+    const sent = await send(nextHop, meta, to, message, request.recipients === undefined || request.recipients.length === 0);
+    if (!sent.ok) {
+      // Nothing was delivered: the entry goes back to plain quarantined, ready for another try.
+      const { release: _dropped, ...rest } = meta;
+      await store.update(id, rest);
+      return { status: 'failed', meta: rest, reply: sent.reply };
+    }
+    const released: QuarantineMeta = { ...meta, release: { state: 'released', at: now().toISOString(), by: request.by, to: sent.accepted, reply: sent.reply } };
+    await store.update(id, released);
+    return { status: 'released', meta: released, reply: sent.reply, refused: sent.refused };
+  } finally {
+    await lock.release();
+  }
+}
+
+type Sent = { ok: true; reply: string; accepted: string[]; refused: Array<{ to: string; reply: string }> } | { ok: false; reply: string };
+
+async function send(nextHop: NextHop, meta: QuarantineMeta, to: readonly string[], message: Buffer, original: boolean): Promise<Sent> {
+  const session = nextHop.openSession();
+  try {
+    const p = meta.mail_params;
+    const mail = await session.mail(
+      {
+        address: meta.mail_from,
+        size: message.length,
+        body: p.body === '7BIT' || p.body === '8BITMIME' ? p.body : undefined,
+        smtpUtf8: p.smtputf8 === true,
+        ret: p.ret === 'FULL' || p.ret === 'HDRS' ? p.ret : undefined,
+        envid: p.envid,
+      },
+      { id: newTransactionId(), client: meta.client, receivedAt: new Date(meta.received_at) },
+    );
+    if (!mail.isPositive) return { ok: false, reply: mail.toString() };
+    const accepted: string[] = [];
+    const refused: Array<{ to: string; reply: string }> = [];
+    for (const [i, address] of to.entries()) {
+      // The original recipients keep their DSN parameters; recipients an admin names get none.
+      const params = original ? meta.rcpt_params[i] : undefined;
+      const rcpt: RcptCommand = { address, notify: params?.notify, orcpt: params?.orcpt };
+      const reply: SmtpReply = await session.rcpt(rcpt);
+      if (reply.isPositive) accepted.push(address);
+      else refused.push({ to: address, reply: reply.toString() });
+    }
+    if (accepted.length === 0) {
+      await session.reset();
+      return { ok: false, reply: refused.map((r) => `${r.to}: ${r.reply}`).join('; ') };
+    }
+    const final = await session.data(message);
+    return final.isPositive ? { ok: true, reply: final.toString(), accepted, refused } : { ok: false, reply: final.toString() };
+  } catch (err) {
+    if (err instanceof NextHopError) return { ok: false, reply: `next hop: ${err.kind}: ${err.message}` };
+    throw err;
+  } finally {
+    await session.close();
+  }
+}
+
+/** The release header goes first, with the message's own line ending; nothing else changes. */
+function withReleaseHeader(message: Buffer, by: string, at: Date): Buffer {
+  const firstLf = message.indexOf(0x0a);
+  const eol = firstLf > 0 && message[firstLf - 1] === 0x0d ? '\r\n' : '\n';
+  const safe = by.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+  return Buffer.concat([Buffer.from(`X-Sekisho-Released-By: ${safe}; ${at.toUTCString()}${eol}`, 'latin1'), message]);
+}
