@@ -3,10 +3,12 @@ import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { healthcheck } from './cli/healthcheck-command.js';
+import { QUARANTINE_USAGE, quarantineCommand, QuarantineUsageError } from './cli/quarantine-command.js';
 import { formatJson, formatText, scanFiles } from './cli/scan-command.js';
 import { inspectOptions } from './config/inspect-options.js';
 import { ConfigError, loadConfig, validateConfig, type LoadedConfig } from './config/load-config.js';
 import { serve, serveWorker } from './daemon/serve.js';
+import { policyFromConfig } from './policy/policy-config.js';
 import { createLogger, type LogLevel } from './log/logger.js';
 
 const USAGE = `usage:
@@ -14,6 +16,7 @@ const USAGE = `usage:
   sekisho scan [--config FILE] [--json] FILE...
                                        inspect .eml files ("-" reads stdin) and say what the policy would do;
                                        exit 0 when every file was scanned, 2 when one could not be read
+${QUARANTINE_USAGE}
   sekisho config check FILE            validate a configuration file and exit
   sekisho healthcheck --config FILE    exit 0 when the SMTP listener greets with 220
   sekisho --version
@@ -69,9 +72,22 @@ async function main(argv: string[]): Promise<number> {
       // Without --config: the embedded defaults, shipped brand catalog included.
       const loaded = values.config ? loadConfig(values.config) : validateConfig('(defaults)', { smtp: { listen: '127.0.0.1:0', upstream: 'outbox:./var/outbox' } });
       const options = inspectOptions(loaded);
-      const results = await scanFiles(positionals, options, readStdin);
+      const results = await scanFiles(positionals, options, readStdin, policyFromConfig(loaded.config).policy);
       for (const r of results) process.stdout.write(`${values.json ? formatJson(r) : formatText(r)}\n`);
       return results.every((r) => r.verdict) ? 0 : 2;
+    }
+    case 'quarantine': {
+      const [sub, ...args] = rest;
+      // Audit lines (release, delete, purge) go to stderr as JSON, the answer to stdout.
+      const logger = createLogger('info', process.stderr);
+      try {
+        return await quarantineCommand(sub, args, loadConfig, logger, { out: (text) => process.stdout.write(`${text}\n`), now: () => new Date() });
+      } catch (err) {
+        if (err instanceof QuarantineUsageError) throw new UsageError(err.message);
+        throw err;
+      } finally {
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
+      }
     }
     case 'healthcheck': {
       const result = await healthcheck(configFrom(rest, false));

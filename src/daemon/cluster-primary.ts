@@ -1,6 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
+import { FileQuarantineStore } from '../quarantine/file-store.js';
+import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
+import { startAdminService } from './admin-service.js';
 import { isToPrimary, type ToWorker } from './cluster-messages.js';
 import { reloadConfig } from './signals.js';
 
@@ -14,6 +17,10 @@ const RESTART_DELAY_MS = 1000;
  */
 export async function runPrimary(loaded: LoadedConfig, logger: Logger): Promise<void> {
   let current = loaded;
+  // The admin service (API, web page, purge) runs once, here; the workers share the
+  // quarantine directory and each writes its own entries into it.
+  let nextHop = createNextHop(loaded);
+  const adminService = await startAdminService(loaded, logger, new FileQuarantineStore(loaded.config.quarantine.dir), () => nextHop);
   let stopping = false;
   const workers = loaded.config.smtp.workers;
   const send = (worker: Worker, message: ToWorker) => worker.send(message);
@@ -44,6 +51,11 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger): Promise<
   process.on('SIGHUP', () => {
     const next = reloadConfig(current.file, logger);
     if (!next) return;
+    if (nextHopKey(next) !== nextHopKey(current)) {
+      void nextHop.close();
+      nextHop = createNextHop(next);
+    }
+    adminService.reload(next);
     current = next;
     for (const worker of Object.values(cluster.workers ?? {})) if (worker) send(worker, { type: 'reload', loaded: next });
     logger.info({ event: 'reload', result: 'ok', workers: workers }, 'configuration sent to workers');
@@ -54,6 +66,8 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger): Promise<
     if (stopping) return;
     stopping = true;
     exitCode = code;
+    void adminService.close();
+    void nextHop.close();
     const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     if (live.length === 0) logger.flush(() => process.exit(exitCode));
     for (const worker of live) send(worker, { type: 'drain' });

@@ -16,7 +16,7 @@ export async function runWorker(logger: Logger): Promise<void> {
     if (!isToWorker(message)) return;
     switch (message.type) {
       case 'start':
-        startDaemon(message.loaded, logger).then(
+        startDaemon(message.loaded, logger, { admin: false }).then(
           (started) => {
             daemon = started;
             send({ type: 'listening', port: started.smtpAddress.port });

@@ -1,21 +1,34 @@
 import type { AddressInfo } from 'node:net';
-import type { LoadedConfig } from '../config/load-config.js';
 import { inspectOptions } from '../config/inspect-options.js';
+import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
+import { policyFromConfig } from '../policy/policy-config.js';
+import { FileQuarantineStore } from '../quarantine/file-store.js';
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { SmtpProxy, type ProxySettings } from '../smtp/proxy/smtp-proxy.js';
+import { startAdminService, type AdminService } from './admin-service.js';
 
 /** A running sekisho: what main, the cluster workers and the tests hold on to. */
 export interface Daemon {
   readonly smtpAddress: AddressInfo;
+  /** The admin HTTP server, when this process runs it (admin.listen set, not a cluster worker). */
+  readonly adminAddress?: AddressInfo;
+  /** Release, delete and purge, when this process runs the admin service. */
+  readonly adminService?: AdminService;
   /** Applies a new, already validated configuration without dropping connections. */
   reload(loaded: LoadedConfig): void;
   /** Graceful stop: finish transactions in flight within the grace period, then close. */
   drain(): Promise<void>;
 }
 
+export interface DaemonOptions {
+  /** Run the admin service here (false in cluster workers: their primary runs it). */
+  readonly admin: boolean;
+}
+
 export function proxySettings(loaded: LoadedConfig): ProxySettings {
   const smtp = loaded.config.smtp;
+  const { policy, tag } = policyFromConfig(loaded.config);
   return {
     hostname: smtp.hostname,
     maxMessageBytes: smtp.max_message_bytes,
@@ -27,19 +40,25 @@ export function proxySettings(loaded: LoadedConfig): ProxySettings {
     xforwardHosts: smtp.xforward_hosts,
     tls: loaded.tls.inbound,
     inspect: inspectOptions(loaded),
+    policy,
+    tag,
   };
 }
 
 /** Starts the ingresses the configuration asks for. The logger comes from main. */
-export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise<Daemon> {
+export async function startDaemon(loaded: LoadedConfig, logger: Logger, options: DaemonOptions = { admin: true }): Promise<Daemon> {
   let current = loaded;
   let nextHop = createNextHop(loaded);
-  const proxy = new SmtpProxy(proxySettings(loaded), nextHop, logger);
+  const store = new FileQuarantineStore(loaded.config.quarantine.dir);
+  const proxy = new SmtpProxy(proxySettings(loaded), nextHop, store, logger);
   const smtpAddress = await proxy.listen(loaded.config.smtp.listen);
-  logger.info({ event: 'listening', smtp: `${smtpAddress.address}:${smtpAddress.port}`, next_hop: nextHop.description }, 'sekisho is listening');
+  logger.info({ event: 'listening', smtp: `${smtpAddress.address}:${smtpAddress.port}`, next_hop: nextHop.description, quarantine: store.dir }, 'sekisho is listening');
+  const adminService = options.admin ? await startAdminService(loaded, logger, store, () => nextHop) : undefined;
 
   return {
     smtpAddress,
+    adminAddress: adminService?.address,
+    adminService,
     reload(next: LoadedConfig): void {
       const before = current.config.smtp.listen;
       const after = next.config.smtp.listen;
@@ -50,7 +69,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
         logger.warn({ event: 'reload', key: 'smtp.workers' }, 'smtp.workers changed: takes effect after a restart');
       }
       if (nextHopKey(next) !== nextHopKey(current)) nextHop = createNextHop(next);
-      proxy.reconfigure(proxySettings(next), nextHop);
+      proxy.reconfigure(proxySettings(next), nextHop, store);
+      adminService?.reload(next);
       logger.level = next.config.log.level;
       current = next;
       logger.info({ event: 'reload', result: 'ok', next_hop: nextHop.description }, 'configuration reloaded');
@@ -58,6 +78,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger): Promise
     async drain(): Promise<void> {
       logger.info({ event: 'drain', open: proxy.openConnections, grace_ms: current.config.smtp.timeouts.shutdown_grace }, 'draining');
       await proxy.drain();
+      await adminService?.close();
       logger.info({ event: 'drained' }, 'all connections closed');
     },
   };

@@ -35,13 +35,13 @@ export class DaemonProcess {
   static start(yaml: string): DaemonProcess {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sekisho-daemon-'));
     const configFile = path.join(dir, 'sekisho.yaml');
-    writeFileSync(configFile, yaml);
+    writeFileSync(configFile, withQuarantine(yaml, dir));
     const proc = spawn(process.execPath, [MAIN, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new DaemonProcess(proc, configFile);
   }
 
   rewriteConfig(yaml: string): void {
-    writeFileSync(this.configFile, yaml);
+    writeFileSync(this.configFile, withQuarantine(yaml, path.dirname(this.configFile)));
   }
 
   /** Waits until `count` log lines match, or fails after `timeoutMs`. */
@@ -74,4 +74,9 @@ export class DaemonProcess {
   kill(): void {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
   }
+}
+
+/** Each daemon its own quarantine directory, never the repository's var/. */
+function withQuarantine(yaml: string, dir: string): string {
+  return /^quarantine:/m.test(yaml) ? yaml : `${yaml}\nquarantine:\n  dir: ${path.join(dir, 'quarantine')}\n`;
 }

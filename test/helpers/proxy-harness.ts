@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach } from 'vitest';
 import { validateConfig, type LoadedConfig } from '../../src/config/load-config.js';
@@ -51,6 +54,8 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 export function proxyConfig(upstream: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return merge(
     {
+      // Each test its own quarantine, never the repository's var/.
+      quarantine: { dir: mkdtempSync(path.join(os.tmpdir(), 'sekisho-q-')) },
       smtp: {
         listen: '127.0.0.1:0',
         upstream,

@@ -4,12 +4,18 @@ import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import { inspect, type InspectOptions } from '../../core/inspect.js';
 import type { Verdict } from '../../core/verdict.js';
 import type { Logger } from '../../log/logger.js';
-import { decide } from '../../policy/decide.js';
+import { editsFor } from '../../edit/edits-for-action.js';
+import { editMessageDetailed } from '../../edit/apply-edits.js';
+import { decide, type Policy } from '../../policy/decide.js';
+import { messageParties } from '../../policy/message-parties.js';
+import type { TagSettings } from '../../policy/policy-config.js';
+import { quarantineMetaOf } from '../../quarantine/entry-meta.js';
+import type { QuarantineStore } from '../../quarantine/quarantine-store.js';
 import type { NextHopSession } from '../next-hop/next-hop.js';
 import { NextHopError } from '../next-hop/next-hop-error.js';
 import type { SmtpReply } from '../smtp-reply.js';
 import { collectMessage } from './message-collector.js';
-import { INTERNAL_ERROR, messageTooBig, nextHopFailureReply, replyForAction } from './proxy-replies.js';
+import { HEADER_TOO_LARGE, INTERNAL_ERROR, messageTooBig, nextHopFailureReply, QUARANTINE_FAILED, quarantinedReply, replyForAction } from './proxy-replies.js';
 import { clientIdentityOf, mailCommandOf, rcptCommandOf } from './smtp-server-envelope.js';
 import { Transaction, type Outcome } from './transaction.js';
 
@@ -18,6 +24,9 @@ export interface ConnectionContext {
   readonly nextHopDescription: string;
   maxMessageBytes(): number;
   inspectOptions(): InspectOptions;
+  policy(): Policy;
+  tag(): TagSettings;
+  quarantine(): QuarantineStore;
 }
 
 /**
@@ -76,14 +85,16 @@ export class ClientConnection {
       this.nextHop.mail(mailCommandOf(address, session.envelope), { id: tx.id, client: tx.client, receivedAt: tx.receivedAt }),
     );
     tx.recordMail(reply);
+    tx.mailCommand = mailCommandOf(address, session.envelope);
     if (!reply.isPositive) this.finish(tx, outcomeOf(reply), reply);
     return reply;
   }
 
   async rcpt(address: SMTPServerAddress): Promise<SmtpReply> {
     const tx = this.current();
-    const reply = await this.relay(tx, () => this.nextHop.rcpt(rcptCommandOf(address)));
-    tx.recordRcpt(address.address, reply);
+    const rcpt = rcptCommandOf(address);
+    const reply = await this.relay(tx, () => this.nextHop.rcpt(rcpt));
+    tx.recordRcpt(rcpt, reply);
     return reply;
   }
 
@@ -109,13 +120,42 @@ export class ClientConnection {
     }
     tx.scanMs = performance.now() - scanStart;
     tx.verdict = verdict;
-    const action = decide(verdict);
+    const decision = decide(verdict, messageParties(tx.mailFrom, tx.accepted, message), this.context.policy());
+    const action = decision.action;
     tx.action = action.kind;
+    tx.reason = action.reason;
+    tx.rule = decision.rule;
+    tx.allowlisted = decision.allowlisted;
 
     const wire = replyForAction(action);
+    if (wire === 'quarantine') return this.quarantine(tx, verdict, action.reason ?? verdict.verdict, message);
     if (wire !== 'relay') return this.refuse(tx, wire);
-    const reply = await this.relay(tx, () => this.nextHop.data(message));
+    const edited = editMessageDetailed(message, editsFor(action, verdict, this.context.tag()));
+    // Headers past the edit step's cap could hide a forged X-Sekisho verdict: not relayed.
+    if (edited.outcome === 'header-too-large') return this.refuse(tx, HEADER_TOO_LARGE);
+    const outgoing = edited.message;
+    const reply = await this.relay(tx, () => this.nextHop.data(outgoing));
     this.finish(tx, outcomeOf(reply), reply);
+    return reply;
+  }
+
+  /**
+   * Holds the message: the quarantine copy is durable (fsynced) before the client hears
+   * 250, and the next hop never gets it. A copy that cannot be written is a tempfail.
+   */
+  private async quarantine(tx: Transaction, verdict: Verdict, reason: string, message: Buffer): Promise<SmtpReply> {
+    const mail = tx.mailCommand;
+    if (!mail) throw new Error('quarantine without MAIL');
+    try {
+      const held = { id: tx.id, receivedAt: tx.receivedAt, mail, rcpts: tx.acceptedRcpts, client: tx.client, verdict, reason };
+      await this.context.quarantine().put(quarantineMetaOf(held, message, new Date()), message);
+    } catch (err) {
+      this.context.logger.error({ err, tx: tx.id }, 'quarantine write failed');
+      return this.refuse(tx, QUARANTINE_FAILED);
+    }
+    await this.nextHop.reset();
+    const reply = quarantinedReply(tx.id);
+    this.finish(tx, 'quarantined', reply);
     return reply;
   }
 

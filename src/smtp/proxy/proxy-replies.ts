@@ -36,22 +36,35 @@ export function messageTooBig(limit: number): SmtpReply {
 }
 
 /**
- * The end of DATA: what the policy's action means on the wire. `pass` relays the message
- * and the client gets the next hop's final reply, so 250 only ever follows the next hop's 250.
+ * The end of DATA: what the policy's action means on the wire. `pass` and `tag` relay the
+ * (edited) message and the client gets the next hop's final reply, so 250 only ever
+ * follows the next hop's 250; `quarantine` answers 250 only once the quarantine copy is
+ * on disk (quarantinedReply), never before.
  */
-export function replyForAction(action: Action): SmtpReply | 'relay' {
+export function replyForAction(action: Action): SmtpReply | 'relay' | 'quarantine' {
   switch (action.kind) {
     case 'pass':
-    // Subject tags and X-Sekisho headers are written by the policy's edit step (not yet
-    // built); until then a tagged message is relayed as it is and the log says why.
     case 'tag':
       return 'relay';
-    // Until the quarantine store exists, "hold" is a tempfail: the sender keeps the message.
     case 'quarantine':
-      return SmtpReply.of(451, '4.7.1', 'Message held by the mail filter, try again later');
+      return 'quarantine';
     case 'reject':
-      return SmtpReply.of(550, '5.7.1', action.reason);
+      return SmtpReply.of(550, '5.7.1', action.reply);
     case 'tempfail':
-      return SmtpReply.of(451, '4.7.1', action.reason);
+      return SmtpReply.of(451, '4.7.1', action.reply);
   }
 }
+
+/**
+ * The client's reply once a message is safely in quarantine. It does not say "quarantined":
+ * the sender may be the attacker, probing what gets through.
+ */
+export function quarantinedReply(id: string): SmtpReply {
+  return SmtpReply.of(250, '2.0.0', `Ok: queued as ${id}`);
+}
+
+/** A header block over the edit step's cap (1 MiB): no real mailer writes one. */
+export const HEADER_TOO_LARGE = SmtpReply.of(554, '5.6.0', 'Message header too large');
+
+/** The quarantine copy could not be written: tempfail, the sender keeps the message. */
+export const QUARANTINE_FAILED = SmtpReply.of(451, '4.3.0', 'Cannot store the message, try again later');

@@ -5,6 +5,9 @@ import { isAddressAllowed, type SMTPConnection } from 'smtp-server/lib/smtp-conn
 import type { ListenAddress } from '../../config/values.js';
 import type { Logger } from '../../log/logger.js';
 import type { InspectOptions } from '../../core/inspect.js';
+import type { Policy } from '../../policy/decide.js';
+import type { TagSettings } from '../../policy/policy-config.js';
+import type { QuarantineStore } from '../../quarantine/quarantine-store.js';
 import type { NextHop } from '../next-hop/next-hop.js';
 import { SmtpReplyError, type SmtpReply } from '../smtp-reply.js';
 import { ClientConnection } from './client-connection.js';
@@ -24,6 +27,8 @@ export interface ProxySettings {
   readonly xforwardHosts: readonly string[];
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly inspect: InspectOptions;
+  readonly policy: Policy;
+  readonly tag: TagSettings;
 }
 
 type Callback = (err?: Error | null) => void;
@@ -42,6 +47,7 @@ export class SmtpProxy {
   constructor(
     private settings: ProxySettings,
     private nextHop: NextHop,
+    private quarantineStore: QuarantineStore,
     private readonly logger: Logger,
   ) {
     this.server = new PromptSmtpServer(this.serverOptions(settings));
@@ -71,7 +77,8 @@ export class SmtpProxy {
    * New settings and next hop from a reloaded configuration. Connections already open keep
    * the next-hop session they have; new connections and new limits use the new values.
    */
-  reconfigure(settings: ProxySettings, nextHop: NextHop): void {
+  reconfigure(settings: ProxySettings, nextHop: NextHop, quarantineStore: QuarantineStore): void {
+    this.quarantineStore = quarantineStore;
     const options = this.server.options;
     const fresh = this.serverOptions(settings);
     options.size = fresh.size;
@@ -169,6 +176,9 @@ export class SmtpProxy {
       nextHopDescription: this.nextHop.description,
       maxMessageBytes: () => this.settings.maxMessageBytes,
       inspectOptions: () => this.settings.inspect,
+      policy: () => this.settings.policy,
+      tag: () => this.settings.tag,
+      quarantine: () => this.quarantineStore,
     }));
     callback();
   }

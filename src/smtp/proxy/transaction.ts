@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Verdict } from '../../core/verdict.js';
 import type { ActionKind } from '../../policy/decide.js';
-import type { ClientIdentity } from '../next-hop/next-hop.js';
+import type { ClientIdentity, MailCommand, RcptCommand } from '../next-hop/next-hop.js';
 import type { SmtpReply } from '../smtp-reply.js';
 import { newTransactionId } from './transaction-id.js';
 
-export type Outcome = 'delivered' | 'rejected' | 'tempfailed' | 'abandoned';
+export type Outcome = 'delivered' | 'quarantined' | 'rejected' | 'tempfailed' | 'abandoned';
 
 /**
  * One mail transaction (MAIL to the final reply) as it goes through the proxy, kept for
@@ -17,9 +17,16 @@ export class Transaction {
   private readonly started = performance.now();
   private readonly recipients: Array<{ to: string; reply: string }> = [];
   readonly accepted: string[] = [];
+  /** The accepted RCPT commands, DSN parameters included: what a quarantine release re-sends. */
+  readonly acceptedRcpts: RcptCommand[] = [];
+  mailCommand: MailCommand | undefined;
   size: number | undefined;
   verdict: Verdict | undefined;
   action: ActionKind | undefined;
+  /** Why the policy acted, and the allowlist or rule behind it. */
+  reason: string | undefined;
+  rule: number | undefined;
+  allowlisted: string | undefined;
   scanMs: number | undefined;
   nextHopMs: number | undefined;
   nextHopError: string | undefined;
@@ -35,9 +42,11 @@ export class Transaction {
     this.mailReply = reply.toString();
   }
 
-  recordRcpt(to: string, reply: SmtpReply): void {
-    this.recipients.push({ to, reply: reply.toString() });
-    if (reply.isPositive) this.accepted.push(to);
+  recordRcpt(rcpt: RcptCommand, reply: SmtpReply): void {
+    this.recipients.push({ to: rcpt.address, reply: reply.toString() });
+    if (!reply.isPositive) return;
+    this.accepted.push(rcpt.address);
+    this.acceptedRcpts.push(rcpt);
   }
 
   /** The transaction's log line: who, envelope, size, verdict, replies, latency. */
@@ -58,6 +67,9 @@ export class Transaction {
       score: this.verdict?.score,
       findings: this.verdict?.findings.map((f) => `${f.detector}/${f.code}`),
       action: this.action,
+      reason: this.reason,
+      rule: this.rule,
+      allowlisted: this.allowlisted,
       outcome,
       reply: reply?.toString(),
       next_hop: nextHop,

@@ -11,16 +11,16 @@ const MAILS = path.resolve(__dirname, '../../fixtures/mail-spamassassin/olevbmac
 describe('the proxy acts on the inspection core’s verdict', () => {
   const relay = relayFixture();
 
-  it('a mail whose password zip hides a macro is not relayed: held with 451 4.7.1, the sender keeps it', async () => {
+  it('a mail whose password zip hides a macro is not relayed: quarantined, the client told 250 once it is on disk', async () => {
     const { sink, proxy } = await relay.start();
     const client = await SmtpTestClient.connect(proxy.port);
     const result = await client.send('sender@example.com', ['r@example.net'], readFileSync(path.join(MAILS, 'zippwmacro.eml')));
     await client.quit();
-    expect(result.data?.final?.text).toBe('451 4.7.1 Message held by the mail filter, try again later');
+    const [tx] = proxy.logs.transactions();
+    expect(result.data?.final?.text).toBe(`250 2.0.0 Ok: queued as ${String(tx?.['tx'])}`);
     expect(sink.messages).toHaveLength(0);
     expect(sink.commands).toContain('RSET');
-    const [tx] = proxy.logs.transactions();
-    expect(tx).toMatchObject({ action: 'quarantine', outcome: 'tempfailed' });
+    expect(tx).toMatchObject({ action: 'quarantine', outcome: 'quarantined' });
     expect(['suspicious', 'malicious']).toContain(tx?.['verdict']);
     expect(tx?.['findings']).toEqual(expect.arrayContaining(['archive/encrypted-zip-opened', 'macro/vba']));
   });
@@ -42,12 +42,12 @@ describe('the proxy acts on the inspection core’s verdict', () => {
     const client = await SmtpTestClient.connect(proxy.port);
     const result = await client.send('sender@example.com', ['r@example.net'], readFileSync(path.join(MAILS, 'nomacro.eml')));
     await client.quit();
-    expect(result.data?.final?.code).toBe(451);
+    expect(result.data?.final?.code).toBe(250);
     expect(sink.messages).toHaveLength(0);
-    expect(proxy.logs.transactions()[0]).toMatchObject({ verdict: 'unscannable', action: 'quarantine', findings: ['limits/decompressed-bytes'] });
+    expect(proxy.logs.transactions()[0]).toMatchObject({ verdict: 'unscannable', action: 'quarantine', outcome: 'quarantined', findings: ['limits/decompressed-bytes'] });
   });
 
-  it('brand impersonation is held; the brand\'s own mail and an allow-listed sender pass', async () => {
+  it('brand impersonation is quarantined; the brand\'s own mail and an allow-listed sender pass', async () => {
     const { sink, proxy } = await relay.start({}, { brands: { allow_domains: ['amazon-fan.example'] } });
     const client = await SmtpTestClient.connect(proxy.port);
     const phish = brandMail({ from: '"Amazon.co.jp" <account@amazon-co-jp.xyz>', subject: '【Amazon】お支払い方法の更新', text: 'https://amazon-co-jp.xyz/signin' });
@@ -56,10 +56,10 @@ describe('the proxy acts on the inspection core’s verdict', () => {
     const results = [];
     for (const mail of [phish, own, fan]) results.push(await client.send('sender@example.com', ['r@example.net'], mail));
     await client.quit();
-    expect(results.map((r) => r.data?.final?.code)).toEqual([451, 250, 250]);
+    expect(results.map((r) => r.data?.final?.code)).toEqual([250, 250, 250]);
     expect(sink.messages).toHaveLength(2);
     const logged = proxy.logs.transactions();
-    expect(logged[0]).toMatchObject({ verdict: 'malicious', action: 'quarantine' });
+    expect(logged[0]).toMatchObject({ verdict: 'malicious', action: 'quarantine', outcome: 'quarantined' });
     expect(logged[0]?.['findings']).toEqual(expect.arrayContaining(['brand/display-name', 'brand/sender-lookalike', 'brand/link-lookalike']));
     expect(logged.slice(1).map((t) => [t['verdict'], t['action']])).toEqual([
       ['clean', 'pass'],
@@ -72,13 +72,13 @@ describe('the proxy acts on the inspection core’s verdict', () => {
     const phish = brandMail({ from: '"Amazon.co.jp" <account@amazon-co-jp.xyz>', subject: '【Amazon】お支払い方法の更新', text: 'https://amazon-co-jp.xyz/signin' });
     const send = async () => {
       const client = await SmtpTestClient.connect(proxy.port);
-      const r = await client.send('sender@example.com', ['r@example.net'], phish);
+      await client.send('sender@example.com', ['r@example.net'], phish);
       await client.quit();
-      return r.data?.final?.code;
+      return proxy.logs.transactions().at(-1)?.['outcome'];
     };
-    expect(await send()).toBe(451);
+    expect(await send()).toBe('quarantined');
     proxy.daemon.reload(validateConfig('test.yaml', merge(proxyConfig(sink.url), { brands: { enabled: false } })));
-    expect(await send()).toBe(250);
+    expect(await send()).toBe('delivered');
     expect(sink.messages).toHaveLength(1);
   });
 });

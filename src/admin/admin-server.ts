@@ -1,0 +1,121 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ListenAddress } from '../config/values.js';
+import type { Logger } from '../log/logger.js';
+import type { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
+import { QuarantineIdError, QuarantineLockedError } from '../quarantine/quarantine-store.js';
+import { handleApi } from './api-routes.js';
+import { bearerToken, sameSecret, SessionStore } from './auth.js';
+import { HttpError, pathSegments, sendHtml, sendJson } from './http-util.js';
+import { disabledPage, errorPage } from './web-layout.js';
+import { handleWeb } from './web-routes.js';
+
+export interface AdminSettings {
+  /** The shared secret of the API (bearer) and the web login. Unset or empty: both are off. */
+  readonly token?: string;
+}
+
+export type PublicHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+const DISABLED = 'admin.token is not set';
+
+/**
+ * The admin listener (`admin.listen`): the quarantine API under /api, the web page
+ * everywhere else, and public routes (metrics, health) that need no token. One node:http
+ * server: the surface is a dozen routes, not worth a framework.
+ */
+export class AdminServer {
+  private settings: AdminSettings;
+  private readonly sessions = new SessionStore();
+  private readonly publicRoutes = new Map<string, PublicHandler>();
+  private readonly server: Server;
+
+  constructor(
+    settings: AdminSettings,
+    private readonly admin: QuarantineAdmin,
+    private readonly logger: Logger,
+  ) {
+    this.settings = settings;
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.logger.error({ event: 'admin-http', err }, 'admin request failed after the reply started');
+        res.destroy();
+      });
+    });
+    // A slow client must not hold a connection (and a file descriptor) for minutes.
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 30_000;
+  }
+
+  listen(address: ListenAddress): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: address.host, port: address.port }, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** New token on SIGHUP reload; existing web sessions made with the old token end. */
+  reconfigure(settings: AdminSettings): void {
+    if ((settings.token ?? '') !== (this.settings.token ?? '')) this.sessions.clear();
+    this.settings = settings;
+  }
+
+  /** Routes served without the token (issue 6 adds /metrics, /healthz, /readyz). Exact path match, GET/HEAD. */
+  addPublicRoute(path: string, handler: PublicHandler): void {
+    this.publicRoutes.set(path, handler);
+  }
+
+  async close(): Promise<void> {
+    this.sessions.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const segments = pathSegments(url);
+    const isApi = segments[0] === 'api';
+    try {
+      const publicRoute = this.publicRoutes.get(url.split('?', 1)[0] ?? '');
+      if (publicRoute) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed', { Allow: 'GET, HEAD' });
+        return await publicRoute(req, res);
+      }
+      const token = this.settings.token ?? '';
+      if (token === '') {
+        if (isApi) return sendJson(res, 503, { error: DISABLED });
+        return sendHtml(res, 503, disabledPage());
+      }
+      if (isApi) {
+        const presented = bearerToken(req);
+        if (presented === undefined || !sameSecret(presented, token)) {
+          throw new HttpError(401, presented === undefined ? 'bearer token required' : 'wrong token', { 'WWW-Authenticate': 'Bearer realm="sekisho"' });
+        }
+        return await handleApi(this.admin, req, res, segments.slice(1));
+      }
+      return await handleWeb({ admin: this.admin, sessions: this.sessions, token, logger: this.logger }, req, res, segments);
+    } catch (err) {
+      if (res.headersSent) throw err;
+      const [status, message, headers] = this.describe(err, req);
+      // The request body may be unread (a 413, an early 401): do not keep the connection.
+      if (!req.complete) res.setHeader('Connection', 'close');
+      if (isApi) return sendJson(res, status, { error: message }, headers);
+      const session = status >= 500 ? undefined : this.sessions.find(req);
+      sendHtml(res, status, errorPage(status, message, session ?? {}), headers);
+    }
+  }
+
+  private describe(err: unknown, req: IncomingMessage): [number, string, Readonly<Record<string, string>>] {
+    if (err instanceof HttpError) return [err.status, err.message, err.headers];
+    if (err instanceof QuarantineIdError) return [400, 'bad id', {}];
+    if (err instanceof QuarantineLockedError) return [409, 'the message is being changed by someone else right now; try again shortly', {}];
+    // Details stay in the log: a stack trace in a reply tells an attacker about the host.
+    this.logger.error({ event: 'admin-http', method: req.method, path: (req.url ?? '').split('?', 1)[0], err }, 'admin request failed');
+    return [500, 'internal error', {}];
+  }
+}
