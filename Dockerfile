@@ -8,7 +8,7 @@
 #
 # Ports:
 #   2525/tcp  SMTP proxy ingress (smtp.listen)
-#   8025/tcp  admin HTTP (admin.listen; metrics and quarantine, served by a later version)
+#   8025/tcp  admin HTTP (admin.listen: quarantine API and web page once admin.token is set)
 #   8891/tcp  milter (milter.listen; served by a later version)
 
 ARG NODE_IMAGE=node:26-trixie-slim
