@@ -14,7 +14,7 @@ describe('the file quarantine store', () => {
     await store.put(meta, message);
     expect(await store.get(meta.id)).toEqual(meta);
     expect((await store.raw(meta.id))?.equals(message)).toBe(true);
-    expect(readdirSync(dir).sort()).toEqual([`${meta.id}.eml`, `${meta.id}.json`, 'tmp']);
+    expect(readdirSync(dir).sort()).toEqual([`${meta.id}.eml`, `${meta.id}.json`, 'tmp'].sort());
     expect(readdirSync(path.join(dir, 'tmp'))).toEqual([]);
     expect(await store.stats()).toEqual({ messages: 1, bytes: message.length });
   });
