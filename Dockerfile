@@ -8,7 +8,7 @@
 #
 # Ports:
 #   2525/tcp  SMTP proxy ingress (smtp.listen)
-#   8025/tcp  admin HTTP (admin.listen: quarantine API and web page once admin.token is set)
+#   8025/tcp  admin HTTP (admin.listen: /metrics, /healthz, /readyz; quarantine API and web page once admin.token is set)
 #   8891/tcp  milter (milter.listen; served by a later version)
 
 ARG NODE_IMAGE=node:26-trixie-slim
@@ -42,7 +42,7 @@ RUN mkdir -p /app/var && chown node:node /app/var
 USER node
 VOLUME ["/app/var"]
 EXPOSE 2525 8025 8891
-# Healthy when the SMTP listener greets with 220 (sekisho healthcheck, exit 0/1).
+# Healthy when GET /healthz on the admin port answers 200 (sekisho healthcheck, exit 0/1).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 \
   CMD ["node", "dist/main.js", "healthcheck", "--config", "/etc/sekisho/sekisho.yaml"]
 # SIGTERM drains (transactions in flight finish within smtp.timeouts.shutdown_grace);

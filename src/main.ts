@@ -10,9 +10,12 @@ import { ConfigError, loadConfig, validateConfig, type LoadedConfig } from './co
 import { serve, serveWorker } from './daemon/serve.js';
 import { policyFromConfig } from './policy/policy-config.js';
 import { createLogger, type LogLevel } from './log/logger.js';
+import { PrettyLog } from './log/pretty.js';
+import { Metrics } from './metrics/metrics.js';
 
 const USAGE = `usage:
-  sekisho serve --config FILE          run the daemon
+  sekisho serve --config FILE [--pretty]
+                                       run the daemon (--pretty: readable log lines instead of JSON)
   sekisho scan [--config FILE] [--json] FILE...
                                        inspect .eml files ("-" reads stdin) and say what the policy would do;
                                        exit 0 when every file was scanned, 2 when one could not be read
@@ -38,6 +41,11 @@ function configFrom(args: string[], positional: boolean): LoadedConfig {
   return loadConfig(file);
 }
 
+/** stdout as JSON lines, or with --pretty as readable lines (coloured on a terminal). */
+function logDestination(pretty: boolean): NodeJS.WritableStream | undefined {
+  return pretty ? new PrettyLog(process.stdout, process.stdout.isTTY === true) : undefined;
+}
+
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -46,14 +54,19 @@ async function readStdin(): Promise<Buffer> {
 
 async function main(argv: string[]): Promise<number> {
   if (cluster.isWorker) {
-    await serveWorker(createLogger((process.env['SEKISHO_LOG_LEVEL'] as LogLevel | undefined) ?? 'info'));
+    const level = (process.env['SEKISHO_LOG_LEVEL'] as LogLevel | undefined) ?? 'info';
+    await serveWorker(createLogger(level, logDestination(process.env['SEKISHO_LOG_PRETTY'] === '1')), new Metrics(version()));
     return -1;
   }
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve': {
-      const loaded = configFrom(rest, false);
-      await serve(loaded, createLogger(loaded.config.log.level));
+      const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' }, pretty: { type: 'boolean' } } });
+      if (!values.config) throw new UsageError('missing --config FILE');
+      const loaded = loadConfig(values.config);
+      // Cluster workers inherit the environment: they log the same way.
+      if (values.pretty) process.env['SEKISHO_LOG_PRETTY'] = '1';
+      await serve(loaded, createLogger(loaded.config.log.level, logDestination(values.pretty === true)), new Metrics(version()));
       return -1; // keeps running until a signal
     }
     case 'config': {

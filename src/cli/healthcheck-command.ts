@@ -2,12 +2,16 @@ import net from 'node:net';
 import type { LoadedConfig } from '../config/load-config.js';
 
 /**
- * `sekisho healthcheck`: connects to the configured SMTP listener and expects a 220
- * greeting, then says QUIT. Used by the Docker HEALTHCHECK; exit 0 healthy, 1 not.
+ * `sekisho healthcheck`, the Docker HEALTHCHECK (exit 0 healthy, 1 not): GET /healthz on
+ * the admin port when there is one — alive, not /readyz: a next hop that is down makes
+ * sekisho tempfail, which is right, and restarting it would not help — and otherwise an
+ * SMTP greeting of 220 from the listener.
  */
 export async function healthcheck(loaded: LoadedConfig, timeoutMs = 5000): Promise<{ ok: boolean; detail: string }> {
+  const admin = loaded.config.admin.listen;
+  if (admin) return httpHealth(local(admin.host), admin.port, timeoutMs);
   const { host, port } = loaded.config.smtp.listen;
-  const target = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const target = local(host);
   return new Promise((resolve) => {
     const socket = net.connect({ host: target, port });
     let greeting = '';
@@ -27,4 +31,20 @@ export async function healthcheck(loaded: LoadedConfig, timeoutMs = 5000): Promi
       }
     });
   });
+}
+
+/** A wildcard listen address is reached on loopback. */
+function local(host: string): string {
+  return host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+}
+
+async function httpHealth(host: string, port: number, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/healthz`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    return { ok: res.status === 200, detail: `${url}: ${res.status} ${(await res.text()).trim()}` };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    return { ok: false, detail: `${url}: ${cause ?? (err as Error).message}` };
+  }
 }

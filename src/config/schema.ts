@@ -97,6 +97,8 @@ const admin = z
   .object({
     listen: listenAddress.optional(),
     token: z.string().optional(),
+    /** When set, GET /metrics wants `Authorization: Bearer <metrics_token>` (Prometheus: `authorization` in the scrape config). */
+    metrics_token: z.string().min(16, 'at least 16 characters').optional(),
   })
   .strict();
 

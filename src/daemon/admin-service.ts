@@ -1,13 +1,25 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminServer } from '../admin/admin-server.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { NextHop } from '../smtp/next-hop/next-hop.js';
+import { ReadinessProbe, type Check } from './readiness.js';
 
 /** How often expired quarantine entries are purged. */
 const PURGE_EVERY_MS = 6 * 60 * 60 * 1000;
+
+/** What the admin service reports about the SMTP side, which may live in other processes. */
+export interface Observability {
+  readonly metrics: Metrics;
+  /** The Prometheus text: this process's metrics, or every worker's added up. */
+  exposition(): Promise<string>;
+  listening(): Check;
+}
 
 export interface AdminService {
   /** The admin HTTP server's address, when admin.listen is set. */
@@ -19,12 +31,18 @@ export interface AdminService {
 
 /**
  * What runs once per installation rather than once per SMTP worker: the admin HTTP server
- * (API, web page; metrics and health later) and the retention purge of the quarantine. In
- * one process it runs beside the proxy; with smtp.workers > 1 in the cluster primary.
+ * (quarantine API and web page, /metrics, /healthz, /readyz) and the retention purge of
+ * the quarantine. In one process it runs beside the proxy; with smtp.workers > 1 in the
+ * cluster primary.
  */
-export async function startAdminService(loaded: LoadedConfig, logger: Logger, store: QuarantineStore, nextHop: () => NextHop): Promise<AdminService> {
+export async function startAdminService(loaded: LoadedConfig, logger: Logger, store: QuarantineStore, nextHop: () => NextHop, observability: Observability): Promise<AdminService> {
   let current = loaded;
-  const admin = new QuarantineAdmin(store, nextHop, () => ({ releaseHeader: current.config.quarantine.release_header }), logger);
+  const { metrics } = observability;
+  const admin = new QuarantineAdmin(store, nextHop, () => ({ releaseHeader: current.config.quarantine.release_header }), logger, (event, count) => {
+    if (event === 'released') metrics.quarantineReleased.inc(count);
+    else metrics.quarantineDeleted.inc(count);
+  });
+  metrics.watchQuarantine(() => store.stats());
   const purge = () => {
     const before = new Date(Date.now() - current.config.quarantine.retention);
     admin.purge(before, 'retention').catch((err: unknown) => logger.error({ err, event: 'quarantine-purge' }, 'quarantine purge failed'));
@@ -38,6 +56,16 @@ export async function startAdminService(loaded: LoadedConfig, logger: Logger, st
   let address: AddressInfo | undefined;
   if (listen) {
     server = new AdminServer({ token: loaded.config.admin.token }, admin, logger);
+    const readiness = new ReadinessProbe(observability.listening, () => current.config.smtp.upstream, () => current.config.quarantine.dir);
+    server.addPublicRoute('/metrics', async (req, res) => {
+      if (!metricsAllowed(req, current.config.admin.metrics_token)) return reply(res, 401, 'text/plain', 'metrics token required\n', { 'www-authenticate': 'Bearer' });
+      reply(res, 200, metrics.registry.contentType, await observability.exposition());
+    });
+    server.addPublicRoute('/healthz', (_req, res) => reply(res, 200, 'application/json', '{"status":"alive"}\n'));
+    server.addPublicRoute('/readyz', async (_req, res) => {
+      const r = await readiness.check();
+      reply(res, r.ready ? 200 : 503, 'application/json', `${JSON.stringify({ status: r.ready ? 'ready' : 'not ready', checks: r.checks })}\n`);
+    });
     address = await server.listen(listen);
     logger.info({ event: 'listening', admin: `${address.address}:${address.port}`, api: loaded.config.admin.token ? 'on' : 'off (admin.token not set)' }, 'admin server is listening');
   }
@@ -61,4 +89,17 @@ export async function startAdminService(loaded: LoadedConfig, logger: Logger, st
       await server?.close();
     },
   };
+}
+
+function reply(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
+  res.end(body);
+}
+
+/** Open unless admin.metrics_token is set; then its bearer token, compared in constant time. */
+function metricsAllowed(req: IncomingMessage, token: string | undefined): boolean {
+  if (!token) return true;
+  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }

@@ -1,10 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { FileQuarantineStore } from '../quarantine/file-store.js';
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { startAdminService } from './admin-service.js';
 import { isToPrimary, type ToWorker } from './cluster-messages.js';
+import { ClusterMetrics } from './cluster-metrics.js';
 import { reloadConfig } from './signals.js';
 
 /** A worker that dies sooner than this after its start counts as a failed start. */
@@ -15,12 +17,19 @@ const RESTART_DELAY_MS = 1000;
  * socket, Node's cluster balances connections), restarts one that dies, validates a
  * reloaded configuration once and hands it to all, and on SIGTERM lets every worker drain.
  */
-export async function runPrimary(loaded: LoadedConfig, logger: Logger): Promise<void> {
+export async function runPrimary(loaded: LoadedConfig, logger: Logger, metrics: Metrics): Promise<void> {
   let current = loaded;
-  // The admin service (API, web page, purge) runs once, here; the workers share the
-  // quarantine directory and each writes its own entries into it.
+  const live = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  const listening = new Set<number>();
+  const clusterMetrics = new ClusterMetrics(metrics, live);
+  // The admin service (API, web page, metrics, purge) runs once, here; the workers share
+  // the quarantine directory and each writes its own entries into it.
   let nextHop = createNextHop(loaded);
-  const adminService = await startAdminService(loaded, logger, new FileQuarantineStore(loaded.config.quarantine.dir), () => nextHop);
+  const adminService = await startAdminService(loaded, logger, new FileQuarantineStore(loaded.config.quarantine.dir), () => nextHop, {
+    metrics,
+    exposition: () => clusterMetrics.exposition(),
+    listening: () => ({ ok: listening.size > 0, detail: `${listening.size} of ${current.config.smtp.workers} workers listening` }),
+  });
   let stopping = false;
   const workers = loaded.config.smtp.workers;
   const send = (worker: Worker, message: ToWorker) => worker.send(message);
@@ -30,14 +39,18 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger): Promise<
   cluster.on('message', (worker, message: unknown) => {
     if (!isToPrimary(message)) return;
     if (message.type === 'ready') send(worker, { type: 'start', loaded: current });
-    else if (message.type === 'listening') logger.debug({ event: 'worker-listening', worker: worker.id, port: message.port }, 'worker listening');
-    else {
+    else if (message.type === 'metrics') clusterMetrics.answer(worker, message.id, message.json);
+    else if (message.type === 'listening') {
+      listening.add(worker.id);
+      logger.debug({ event: 'worker-listening', worker: worker.id, port: message.port }, 'worker listening');
+    } else {
       logger.fatal({ event: 'worker-start-failed', worker: worker.id, error: message.error }, 'worker could not start');
       stop(1);
     }
   });
 
   cluster.on('exit', (worker, code, signal) => {
+    listening.delete(worker.id);
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) logger.flush(() => process.exit(exitCode));
       return;
@@ -50,6 +63,7 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger): Promise<
 
   process.on('SIGHUP', () => {
     const next = reloadConfig(current.file, logger);
+    metrics.configReloads.inc({ result: next ? 'ok' : 'refused' });
     if (!next) return;
     if (nextHopKey(next) !== nextHopKey(current)) {
       void nextHop.close();
@@ -68,9 +82,9 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger): Promise<
     exitCode = code;
     void adminService.close();
     void nextHop.close();
-    const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-    if (live.length === 0) logger.flush(() => process.exit(exitCode));
-    for (const worker of live) send(worker, { type: 'drain' });
+    const running = live();
+    if (running.length === 0) logger.flush(() => process.exit(exitCode));
+    for (const worker of running) send(worker, { type: 'drain' });
     // Workers cut their connections after the grace period; this only guards against a hung one.
     setTimeout(() => {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');

@@ -1,10 +1,11 @@
 import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { isToWorker, type ToPrimary } from './cluster-messages.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import { onTermination } from './signals.js';
 
 /** A cluster worker: runs the daemon on the configuration its primary sends. */
-export async function runWorker(logger: Logger): Promise<void> {
+export async function runWorker(logger: Logger, metrics: Metrics): Promise<void> {
   let daemon: Daemon | undefined;
   const send = (message: ToPrimary) => process.send?.(message);
   // SIGHUP to the process group reaches workers too; the primary does the reload.
@@ -16,7 +17,7 @@ export async function runWorker(logger: Logger): Promise<void> {
     if (!isToWorker(message)) return;
     switch (message.type) {
       case 'start':
-        startDaemon(message.loaded, logger, { admin: false }).then(
+        startDaemon(message.loaded, logger, { admin: false, metrics }).then(
           (started) => {
             daemon = started;
             send({ type: 'listening', port: started.smtpAddress.port });
@@ -32,6 +33,12 @@ export async function runWorker(logger: Logger): Promise<void> {
         break;
       case 'drain':
         stop('primary asked to drain');
+        break;
+      case 'metrics':
+        metrics.registry.getMetricsAsJSON().then(
+          (json) => send({ type: 'metrics', id: message.id, json }),
+          () => send({ type: 'metrics', id: message.id, json: [] }),
+        );
         break;
     }
   });

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { inspectOptions } from '../config/inspect-options.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { policyFromConfig } from '../policy/policy-config.js';
 import { FileQuarantineStore } from '../quarantine/file-store.js';
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
@@ -24,6 +25,8 @@ export interface Daemon {
 export interface DaemonOptions {
   /** Run the admin service here (false in cluster workers: their primary runs it). */
   readonly admin: boolean;
+  /** This process's metrics, created by main (or a test). */
+  readonly metrics: Metrics;
 }
 
 export function proxySettings(loaded: LoadedConfig): ProxySettings {
@@ -46,14 +49,20 @@ export function proxySettings(loaded: LoadedConfig): ProxySettings {
 }
 
 /** Starts the ingresses the configuration asks for. The logger comes from main. */
-export async function startDaemon(loaded: LoadedConfig, logger: Logger, options: DaemonOptions = { admin: true }): Promise<Daemon> {
+export async function startDaemon(loaded: LoadedConfig, logger: Logger, options: DaemonOptions): Promise<Daemon> {
+  const { metrics } = options;
   let current = loaded;
   let nextHop = createNextHop(loaded);
   const store = new FileQuarantineStore(loaded.config.quarantine.dir);
-  const proxy = new SmtpProxy(proxySettings(loaded), nextHop, store, logger);
+  const proxy = new SmtpProxy(proxySettings(loaded), nextHop, store, logger, metrics);
   const smtpAddress = await proxy.listen(loaded.config.smtp.listen);
   logger.info({ event: 'listening', smtp: `${smtpAddress.address}:${smtpAddress.port}`, next_hop: nextHop.description, quarantine: store.dir }, 'sekisho is listening');
-  const adminService = options.admin ? await startAdminService(loaded, logger, store, () => nextHop) : undefined;
+  const observability = {
+    metrics,
+    exposition: () => metrics.registry.metrics(),
+    listening: () => ({ ok: true, detail: `smtp ${smtpAddress.address}:${smtpAddress.port}` }),
+  };
+  const adminService = options.admin ? await startAdminService(loaded, logger, store, () => nextHop, observability) : undefined;
 
   return {
     smtpAddress,

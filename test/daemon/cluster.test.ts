@@ -23,7 +23,7 @@ describe('smtp.workers', () => {
     const daemon = DaemonProcess.start(yaml(sink.url));
     cleanup.push(() => daemon.kill(), () => sink.stop(), () => other.stop());
 
-    const listening = await daemon.waitFor((l) => l['event'] === 'listening', 2);
+    const listening = await daemon.waitFor((l) => l['event'] === 'listening' && typeof l['smtp'] === 'string', 2);
     const workerPids = new Set(listening.map((l) => l['pid']));
     expect(workerPids.size).toBe(2);
     expect(workerPids.has(daemon.proc.pid)).toBe(false);
@@ -59,7 +59,7 @@ describe('smtp.workers', () => {
     const sink = await TestSink.start();
     const daemon = DaemonProcess.start(yaml(sink.url));
     cleanup.push(() => daemon.kill(), () => sink.stop());
-    const listening = await daemon.waitFor((l) => l['event'] === 'listening', 2);
+    const listening = await daemon.waitFor((l) => l['event'] === 'listening' && typeof l['smtp'] === 'string', 2);
     const victim = Number(listening[0]!['pid']);
     process.kill(victim, 'SIGKILL');
     await daemon.waitFor((l) => l['event'] === 'worker-exit');
@@ -71,5 +71,29 @@ describe('smtp.workers', () => {
     await client.quit();
     daemon.signal('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
+  });
+
+  it('/metrics on the primary adds up every worker; /readyz counts the workers listening', async () => {
+    const sink = await TestSink.start();
+    const daemon = DaemonProcess.start(`${yaml(sink.url)}admin:\n  listen: 127.0.0.1:0\n`);
+    cleanup.push(() => daemon.kill(), () => sink.stop());
+    const workers = await daemon.waitFor((l) => l['event'] === 'listening' && typeof l['smtp'] === 'string', 2);
+    const port = await daemon.port();
+    const admin = `http://127.0.0.1:${await daemon.adminPort()}`;
+    // Separate connections, so that both workers serve some.
+    for (let i = 0; i < 12; i++) {
+      const client = await SmtpTestClient.connect(port);
+      await client.send(`m${i}@example.com`, ['r@example.net'], Buffer.from(`Subject: ${i}\r\n\r\nx\r\n`));
+      await client.quit();
+    }
+    const served = await daemon.waitFor((l) => l['event'] === 'transaction', 12);
+    expect(new Set(served.map((l) => l['pid']))).toEqual(new Set(workers.map((l) => l['pid'])));
+    const text = await (await fetch(`${admin}/metrics`)).text();
+    expect(text).toContain('sekisho_messages_total{ingress="smtp",verdict="clean",action="pass"} 12');
+    expect(text).toContain('sekisho_smtp_connections_total 12');
+    // Build info is one process's, not the sum of three.
+    expect(text).toMatch(/^sekisho_build_info\{version="[^"]+",node="[^"]+"\} 1$/m);
+    const ready = (await (await fetch(`${admin}/readyz`)).json()) as { checks: { listening: { detail: string } } };
+    expect(ready.checks.listening.detail).toBe('2 of 2 workers listening');
   });
 });

@@ -62,8 +62,14 @@ export class DaemonProcess {
 
   /** The SMTP port, from the "listening" line. */
   async port(): Promise<number> {
-    const [line] = await this.waitFor((l) => l['event'] === 'listening');
+    const [line] = await this.waitFor((l) => l['event'] === 'listening' && typeof l['smtp'] === 'string');
     return Number(String(line!['smtp']).split(':').pop());
+  }
+
+  /** The admin HTTP port, from its "listening" line. */
+  async adminPort(): Promise<number> {
+    const [line] = await this.waitFor((l) => l['event'] === 'listening' && typeof l['admin'] === 'string');
+    return Number(String(line!['admin']).split(':').pop());
   }
 
   signal(name: NodeJS.Signals): void {

@@ -6,6 +6,7 @@ import { afterEach } from 'vitest';
 import { validateConfig, type LoadedConfig } from '../../src/config/load-config.js';
 import { startDaemon, type Daemon } from '../../src/daemon/daemon.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { TestSink, type SinkBehaviour } from './test-sink.js';
 
 /** Log lines a daemon wrote, parsed, for assertions on what operators would see. */
@@ -33,6 +34,7 @@ export interface RunningProxy {
   readonly logs: LogCapture;
   readonly logger: Logger;
   readonly loaded: LoadedConfig;
+  readonly metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -73,13 +75,15 @@ export async function startProxy(upstream: string, extra: Record<string, unknown
   const loaded = validateConfig('test.yaml', proxyConfig(upstream, extra));
   const logs = new LogCapture();
   const logger = createLogger(loaded.config.log.level, logs);
-  const daemon = await startDaemon(loaded, logger);
+  const metrics = new Metrics('test', { processMetrics: false });
+  const daemon = await startDaemon(loaded, logger, { admin: true, metrics });
   return {
     port: daemon.smtpAddress.port,
     daemon,
     logs,
     logger,
     loaded,
+    metrics,
     stop: () => daemon.drain(),
   };
 }
@@ -91,20 +95,20 @@ export async function startProxy(upstream: string, extra: Record<string, unknown
  *   it('…', async () => { const { sink, proxy } = await relay.start({ rcptReply: … }, { smtp: { … } }); });
  */
 export function relayFixture(): { start(behaviour?: SinkBehaviour, extra?: Record<string, unknown>): Promise<{ sink: TestSink; proxy: RunningProxy }> } {
-  let running: { sink: TestSink; proxy?: RunningProxy } | undefined;
+  const running: Array<{ sink: TestSink; proxy?: RunningProxy }> = [];
   afterEach(async () => {
-    const current = running;
-    running = undefined;
-    await current?.proxy?.stop();
-    await current?.sink.stop();
+    for (const current of running.splice(0)) {
+      await current.proxy?.stop();
+      await current.sink.stop();
+    }
   });
   return {
     async start(behaviour = {}, extra = {}) {
       const sink = await TestSink.start(behaviour);
-      running = { sink };
-      const proxy = await startProxy(sink.url, extra);
-      running.proxy = proxy;
-      return { sink, proxy };
+      const entry: { sink: TestSink; proxy?: RunningProxy } = { sink };
+      running.push(entry);
+      entry.proxy = await startProxy(sink.url, extra);
+      return { sink, proxy: entry.proxy };
     },
   };
 }

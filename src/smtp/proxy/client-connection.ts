@@ -4,6 +4,7 @@ import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import { inspect, type InspectOptions } from '../../core/inspect.js';
 import type { Verdict } from '../../core/verdict.js';
 import type { Logger } from '../../log/logger.js';
+import type { Metrics } from '../../metrics/metrics.js';
 import { editsFor } from '../../edit/edits-for-action.js';
 import { editMessageDetailed } from '../../edit/apply-edits.js';
 import { decide, type Policy } from '../../policy/decide.js';
@@ -27,6 +28,7 @@ export interface ConnectionContext {
   policy(): Policy;
   tag(): TagSettings;
   quarantine(): QuarantineStore;
+  readonly metrics: Metrics;
 }
 
 /**
@@ -126,6 +128,7 @@ export class ClientConnection {
     tx.reason = action.reason;
     tx.rule = decision.rule;
     tx.allowlisted = decision.allowlisted;
+    this.context.metrics.recordMessage('smtp', verdict, action.kind, message.length, tx.scanMs / 1000);
 
     const wire = replyForAction(action);
     if (wire === 'quarantine') return this.quarantine(tx, verdict, action.reason ?? verdict.verdict, message);
@@ -187,9 +190,12 @@ export class ClientConnection {
     } catch (err) {
       if (!(err instanceof NextHopError)) throw err;
       tx.nextHopError = `${err.kind}: ${err.message}`;
+      this.context.metrics.upstreamErrors.inc({ kind: err.kind });
       return nextHopFailureReply(err);
     } finally {
-      tx.nextHopMs = (tx.nextHopMs ?? 0) + (performance.now() - started);
+      const ms = performance.now() - started;
+      tx.nextHopMs = (tx.nextHopMs ?? 0) + ms;
+      this.context.metrics.upstreamLatency.observe(ms / 1000);
     }
   }
 

@@ -5,6 +5,7 @@ import { isAddressAllowed, type SMTPConnection } from 'smtp-server/lib/smtp-conn
 import type { ListenAddress } from '../../config/values.js';
 import type { Logger } from '../../log/logger.js';
 import type { InspectOptions } from '../../core/inspect.js';
+import type { Metrics, ReplyStage } from '../../metrics/metrics.js';
 import type { Policy } from '../../policy/decide.js';
 import type { TagSettings } from '../../policy/policy-config.js';
 import type { QuarantineStore } from '../../quarantine/quarantine-store.js';
@@ -49,6 +50,7 @@ export class SmtpProxy {
     private nextHop: NextHop,
     private quarantineStore: QuarantineStore,
     private readonly logger: Logger,
+    private readonly metrics: Metrics,
   ) {
     this.server = new PromptSmtpServer(this.serverOptions(settings));
     this.server.on('error', (err: Error) => this.logger.warn({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, 'smtp connection error'));
@@ -153,15 +155,15 @@ export class SmtpProxy {
       // the level is off; our transaction line and the 'error' events say what matters.
       logger: false,
       onConnect: (session, callback) => this.onConnect(session, callback),
-      onMailFrom: (address, session, callback) => this.hook(session, callback, (c) => c.mail(address)),
-      onRcptTo: (address, session, callback) => this.hook(session, callback, (c) => c.rcpt(address)),
+      onMailFrom: (address, session, callback) => this.hook('mail', session, callback, (c) => c.mail(address)),
+      onRcptTo: (address, session, callback) => this.hook('rcpt', session, callback, (c) => c.rcpt(address)),
       onData: (stream, session, callback) => this.onData(stream, session, callback),
       onClose: (session) => this.onClose(session),
     };
   }
 
   private onConnect(session: SMTPServerSession, callback: Callback): void {
-    if (this.draining) return callback(new SmtpReplyError(SHUTTING_DOWN));
+    if (this.draining) return this.refuseConnection(SHUTTING_DOWN, callback);
     const ip = session.remoteAddress;
     // An MTA in front of us (Postfix, trusted for XFORWARD) brings every client from one
     // address: its own limits (smtpd_client_connection_count_limit) apply there, ours would
@@ -169,8 +171,10 @@ export class SmtpProxy {
     const counted = !isAddressAllowed([...this.settings.xforwardHosts], ip);
     if (counted && !this.perClient.tryAcquire(ip, this.settings.maxConnectionsPerIp)) {
       this.logger.warn({ event: 'connection-refused', ip, reason: 'max_connections_per_ip' }, 'too many connections from client');
-      return callback(new SmtpReplyError(TOO_MANY_FROM_CLIENT));
+      return this.refuseConnection(TOO_MANY_FROM_CLIENT, callback);
     }
+    this.metrics.smtpConnections.inc();
+    this.metrics.smtpActiveConnections.inc();
     this.connections.set(session.id, new ClientConnection(session, ip, counted, this.nextHop.openSession(), {
       logger: this.logger,
       nextHopDescription: this.nextHop.description,
@@ -179,31 +183,39 @@ export class SmtpProxy {
       policy: () => this.settings.policy,
       tag: () => this.settings.tag,
       quarantine: () => this.quarantineStore,
+      metrics: this.metrics,
     }));
+    this.metrics.smtpReplies.inc({ stage: 'connect', class: '2xx' });
     callback();
+  }
+
+  private refuseConnection(reply: SmtpReply, callback: Callback): void {
+    this.metrics.smtpReplies.inc({ stage: 'connect', class: reply.codeClass });
+    callback(new SmtpReplyError(reply));
   }
 
   private onClose(session: SMTPServerSession): void {
     const client = this.connections.get(session.id);
     if (!client) return;
     this.connections.delete(session.id);
+    this.metrics.smtpActiveConnections.dec();
     if (client.countedForLimit) this.perClient.release(client.peerAddress);
     client.closed().catch((err: unknown) => this.logger.error({ err }, 'closing next-hop session failed'));
   }
 
-  private hook(session: SMTPServerSession, callback: Callback, step: (client: ClientConnection) => Promise<SmtpReply>): void {
+  private hook(stage: ReplyStage, session: SMTPServerSession, callback: Callback, step: (client: ClientConnection) => Promise<SmtpReply>): void {
     const client = this.connections.get(session.id);
-    if (!client) return this.answer(session, INTERNAL_ERROR, callback);
+    if (!client) return this.answer(stage, session, INTERNAL_ERROR, callback);
     if (this.draining && session.envelope.mailFrom === false && !client.busy) {
       // A new transaction during shutdown: 421 closes the connection, the client retries later.
-      return this.answer(session, SHUTTING_DOWN, callback);
+      return this.answer(stage, session, SHUTTING_DOWN, callback);
     }
     client
       .run(step(client))
-      .then((reply) => this.answer(session, reply, callback))
+      .then((reply) => this.answer(stage, session, reply, callback))
       .catch((err: unknown) => {
         this.logger.error({ err, conn: session.id }, 'proxy hook failed');
-        this.answer(session, INTERNAL_ERROR, callback);
+        this.answer(stage, session, INTERNAL_ERROR, callback);
       });
   }
 
@@ -221,6 +233,7 @@ export class SmtpProxy {
         return INTERNAL_ERROR;
       })
       .then((reply) => {
+        this.metrics.smtpReplies.inc({ stage: 'data', class: reply.codeClass });
         setHookReply(session, reply);
         if (reply.isPositive) callback(null, hookReplyText(reply));
         else callback(new SmtpReplyError(reply));
@@ -228,7 +241,8 @@ export class SmtpProxy {
   }
 
   /** Hands a hook's reply to smtp-server, to be sent as it is (see setHookReply). */
-  private answer(session: SMTPServerSession, reply: SmtpReply, callback: Callback): void {
+  private answer(stage: ReplyStage, session: SMTPServerSession, reply: SmtpReply, callback: Callback): void {
+    this.metrics.smtpReplies.inc({ stage, class: reply.codeClass });
     setHookReply(session, reply);
     callback(reply.isPositive ? null : new SmtpReplyError(reply));
   }
