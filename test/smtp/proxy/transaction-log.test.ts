@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { relayFixture } from '../../helpers/proxy-harness.js';
+import { mailOf, zipOf } from '../../helpers/wrappings.js';
 import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
 
 describe('transaction log', () => {
@@ -62,5 +63,21 @@ describe('transaction log', () => {
     const lines = proxy.logs.transactions();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'warn', outcome: 'delivered', client_gone: true, reply: '250 2.0.0 Ok: queued as Q1' });
+  });
+
+  it('never writes the password a mail states for its zip, nor anything from inside the zip, even when it quarantines', async () => {
+    const { proxy } = await relay.start();
+    const password = 'Pw-4f81c2e9d7';
+    const inner = 'INNER-CONTENT-5d2e8a';
+    const zipped = zipOf([{ name: '請求書.txt', bytes: Buffer.from(inner) }], password);
+    const mail = mailOf({ subject: '請求書の送付', body: `添付ファイルのパスワードは「${password}」です。`, attachments: [{ name: '請求書.zip', bytes: zipped }] });
+    const client = await SmtpTestClient.connect(proxy.port);
+    await client.send('billing@partner.example', ['u@example.net'], mail);
+    await client.quit();
+    const [tx] = proxy.logs.transactions();
+    // The zip was opened with the stated password (so the inspection saw it)…
+    expect(tx?.['findings']).toEqual(['archive/encrypted-zip-opened']);
+    // …and no log line says what it was, or what the zip held.
+    expect(proxy.logs.raw.filter((l) => l.includes(password) || l.includes(inner) || l.includes('パスワード'))).toEqual([]);
   });
 });
