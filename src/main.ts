@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { healthcheck } from './cli/healthcheck-command.js';
 import { QUARANTINE_USAGE, quarantineCommand, QuarantineUsageError } from './cli/quarantine-command.js';
 import { formatJson, formatText, scanFiles } from './cli/scan-command.js';
-import { inspectOptions } from './config/inspect-options.js';
+import { inspectorPlan, inspectorSettings } from './config/inspect-options.js';
+import { createInspector } from './filter/create-inspector.js';
 import { ConfigError, loadConfig, validateConfig, type LoadedConfig } from './config/load-config.js';
 import { serve, serveWorker } from './daemon/serve.js';
 import { policyFromConfig } from './policy/policy-config.js';
@@ -84,8 +85,10 @@ async function main(argv: string[]): Promise<number> {
       if (positionals.length === 0) throw new UsageError('scan needs at least one FILE (or - for stdin)');
       // Without --config: the embedded defaults, shipped brand catalog included.
       const loaded = values.config ? loadConfig(values.config) : validateConfig('(defaults)', { smtp: { listen: '127.0.0.1:0', upstream: 'outbox:./var/outbox' } });
-      const options = inspectOptions(loaded);
-      const results = await scanFiles(positionals, options, readStdin, policyFromConfig(loaded.config).policy);
+      const inspector = createInspector(inspectorSettings(loaded), inspectorPlan(loaded));
+      const { policy, tag } = policyFromConfig(loaded.config);
+      const deps = { ingress: 'scan', inspector, policy, tag, quarantine: 'ingress', editBytes: false } as const;
+      const results = await scanFiles(positionals, deps, readStdin).finally(() => inspector.close());
       for (const r of results) process.stdout.write(`${values.json ? formatJson(r) : formatText(r)}\n`);
       return results.every((r) => r.verdict) ? 0 : 2;
     }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { inspect, type InspectOptions } from '../core/inspect.js';
 import type { Verdict } from '../core/verdict.js';
-import { decide, DEFAULT_POLICY, type Decision, type Policy } from '../policy/decide.js';
-import { messageParties } from '../policy/message-parties.js';
+import { filterMessage, type FilterDeps } from '../filter/filter-message.js';
+import { newTransactionId } from '../message/transaction-id.js';
+import type { Decision } from '../policy/decide.js';
 
 export interface ScanResult {
   readonly file: string;
@@ -12,10 +12,11 @@ export interface ScanResult {
 }
 
 /**
- * `sekisho scan`: the inspection core on .eml files, with what the policy would do.
- * The same inspect() the proxy calls, so a verdict here is the verdict in production.
+ * `sekisho scan`: .eml files through the same filter the proxy and the milter call (same
+ * inspection, in the same worker pool with the same deadline, same policy), with nothing
+ * held or sent: what the daemon would have done with them.
  */
-export async function scanFiles(files: readonly string[], options: InspectOptions, readStdin: () => Promise<Buffer>, policy: Policy = DEFAULT_POLICY): Promise<ScanResult[]> {
+export async function scanFiles(files: readonly string[], deps: FilterDeps, readStdin: () => Promise<Buffer>): Promise<ScanResult[]> {
   const results: ScanResult[] = [];
   for (const file of files) {
     let message: Buffer;
@@ -25,8 +26,10 @@ export async function scanFiles(files: readonly string[], options: InspectOption
       results.push({ file, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
       continue;
     }
-    const verdict = await inspect({ mailFrom: '', rcptTo: [] }, message, options);
-    results.push({ file, verdict, decision: decide(verdict, messageParties('', [], message), policy) });
+    const input = { id: newTransactionId(), receivedAt: new Date(), mail: { address: '', smtpUtf8: false }, rcpts: [], client: {}, message };
+    const disposition = await filterMessage(input, deps);
+    const { inspection, decision, failure } = disposition.report;
+    results.push(inspection ? { file, verdict: inspection, decision } : { file, error: `not inspected: ${failure ?? disposition.kind}` });
   }
   return results;
 }

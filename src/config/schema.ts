@@ -82,6 +82,12 @@ const inspect = z
     time_budget: duration.prefault(10),
     max_password_tries: z.number().int().min(0).max(1000).default(20),
     max_document_password_tries: z.number().int().min(0).max(100).default(4),
+    /** Worker threads that inspect messages; default the number of cores; 0 inspects on the event loop (debugging only). */
+    threads: z.number().int().min(0).max(256).optional(),
+    /** Messages waiting for a worker; beyond it new messages get 451 4.3.2 at the end of DATA. */
+    max_queue: z.number().int().min(0).max(100_000).default(100),
+    /** V8 heap of each inspection worker; a worker over it is replaced and its message tempfailed. */
+    worker_memory: byteSize.prefault('512MiB'),
     /** Tried on encrypted zips and documents after the passwords the mail itself states. */
     zip_passwords: z.array(z.string().min(1).max(128)).max(100).default([]),
   })

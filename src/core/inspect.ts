@@ -7,7 +7,8 @@ import { limitFinding } from './detectors/limit-findings.js';
 import type { Envelope } from './envelope.js';
 import { Budget, DEFAULT_LIMITS, Unscannable, type InspectLimits } from './limits.js';
 import { verdictOf } from './scoring.js';
-import type { Verdict } from './verdict.js';
+import { headerFactsOf, type HeaderFacts } from '../message/header-facts.js';
+import type { Inspection } from './verdict.js';
 
 export interface InspectOptions {
   /** Any limit not given keeps its default (DEFAULT_LIMITS). */
@@ -18,6 +19,8 @@ export interface InspectOptions {
   readonly now?: () => number;
   /** The brand detector with its catalog; without it no brand checks run. */
   readonly brands?: BrandChecker;
+  /** Header facts already read (a worker reads them first and reports them before inspecting). */
+  readonly headers?: HeaderFacts;
 }
 
 /**
@@ -29,7 +32,8 @@ export interface InspectOptions {
  * Asynchronous only because inflating and hashing run on libuv's thread pool instead of
  * blocking the event loop that also serves the SMTP connections.
  */
-export async function inspect(envelope: Envelope, message: Buffer, options: InspectOptions = {}): Promise<Verdict> {
+export async function inspect(envelope: Envelope, message: Buffer, options: InspectOptions = {}): Promise<Inspection> {
+  const headers = options.headers ?? headerFactsOf(message);
   const limits: InspectLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const budget = new Budget(limits, options.now ?? (() => performance.now()));
   const brands = options.brands;
@@ -42,5 +46,13 @@ export async function inspect(envelope: Envelope, message: Buffer, options: Insp
     else if (err instanceof Unscannable) ctx.add(limitFinding('', err));
     else ctx.add(limitFinding('', new Unscannable('analysis-error', err instanceof Error ? err.message : String(err))));
   }
-  return verdictOf(ctx.findings);
+  return { ...verdictOf(ctx.findings), headers };
+}
+
+/**
+ * The inspection of a message whose inspection was cut off from outside (its worker thread
+ * still busy at the time budget, and terminated): not inspected, so unscannable.
+ */
+export function cutOffInspection(headers: HeaderFacts, budgetMs: number): Inspection {
+  return { ...verdictOf([limitFinding('', new Unscannable('time', `inspection stopped at the ${budgetMs} ms time budget`))]), headers };
 }

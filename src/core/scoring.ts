@@ -1,9 +1,7 @@
-import type { Finding, Severity, Verdict, VerdictName } from './verdict.js';
+import { SEVERITY_RANK as RANK, type Finding, type Severity, type Verdict, type VerdictName } from './verdict.js';
 
 /** Points per finding; the score is their sum, capped at 100. */
 const WEIGHT: Record<Severity, number> = { info: 0, low: 10, medium: 40, high: 100 };
-
-const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3 };
 
 /**
  * From findings to the verdict record. The worst finding decides: high → malicious,

@@ -1,3 +1,5 @@
+import type { HeaderFacts } from '../message/header-facts.js';
+
 /**
  * The verdict record: what the inspection core concluded about one message. Detectors
  * add findings; the policy alone turns a verdict into an action; the ingress alone
@@ -29,3 +31,14 @@ export interface Verdict {
 }
 
 export const CLEAN_VERDICT: Verdict = Object.freeze({ verdict: 'clean', score: 0, findings: Object.freeze([]) });
+
+/** Severities in order, for "at least" comparisons and "the worst one" (policy, scoring, detectors). */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = Object.freeze({ info: 0, low: 1, medium: 2, high: 3 });
+
+/**
+ * What inspect() returns: the verdict, and the header facts read on the way, so that the
+ * policy, the edit step and the quarantine never parse the header block again.
+ */
+export interface Inspection extends Verdict {
+  readonly headers: HeaderFacts;
+}

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { inspectOptions } from '../config/inspect-options.js';
+import { inspectorPlan, inspectorSettings } from '../config/inspect-options.js';
+import { createInspector } from '../filter/create-inspector.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -42,7 +43,6 @@ export function proxySettings(loaded: LoadedConfig): ProxySettings {
     shutdownGraceMs: smtp.timeouts.shutdown_grace,
     xforwardHosts: smtp.xforward_hosts,
     tls: loaded.tls.inbound,
-    inspect: inspectOptions(loaded),
     policy,
     tag,
   };
@@ -54,7 +54,10 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
   let current = loaded;
   let nextHop = createNextHop(loaded);
   const store = new FileQuarantineStore(loaded.config.quarantine.dir);
-  const proxy = new SmtpProxy(proxySettings(loaded), nextHop, store, logger, metrics);
+  const inspector = createInspector(inspectorSettings(loaded), inspectorPlan(loaded), logger, metrics);
+  // Listening only once messages can be inspected: the first ones would wait otherwise.
+  await inspector.ready();
+  const proxy = new SmtpProxy(proxySettings(loaded), nextHop, store, inspector, logger, metrics);
   const smtpAddress = await proxy.listen(loaded.config.smtp.listen);
   logger.info({ event: 'listening', smtp: `${smtpAddress.address}:${smtpAddress.port}`, next_hop: nextHop.description, quarantine: store.dir }, 'sekisho is listening');
   const observability = {
@@ -62,6 +65,10 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
     exposition: () => metrics.registry.metrics(),
     listening: () => ({ ok: true, detail: `smtp ${smtpAddress.address}:${smtpAddress.port}` }),
   };
+  if (loaded.config.milter.listen) {
+    // Accepted so that a configuration written for the milter ingress loads, but not served yet: say so.
+    logger.warn({ event: 'milter-not-served', key: 'milter.listen' }, 'milter.listen is set, but this version serves only the SMTP proxy: no milter is listening');
+  }
   const adminService = options.admin ? await startAdminService(loaded, logger, store, () => nextHop, observability) : undefined;
 
   return {
@@ -79,6 +86,10 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
       }
       if (nextHopKey(next) !== nextHopKey(current)) nextHop = createNextHop(next);
       proxy.reconfigure(proxySettings(next), nextHop, store);
+      inspector.reconfigure(inspectorSettings(next));
+      if (next.config.inspect.threads !== current.config.inspect.threads) {
+        logger.warn({ event: 'reload', key: 'inspect.threads' }, 'inspect.threads changed: takes effect after a restart');
+      }
       adminService?.reload(next);
       logger.level = next.config.log.level;
       current = next;
@@ -87,6 +98,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
     async drain(): Promise<void> {
       logger.info({ event: 'drain', open: proxy.openConnections, grace_ms: current.config.smtp.timeouts.shutdown_grace }, 'draining');
       await proxy.drain();
+      await inspector.close();
       await adminService?.close();
       logger.info({ event: 'drained' }, 'all connections closed');
     },

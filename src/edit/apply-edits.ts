@@ -1,21 +1,13 @@
 /**
- * The edit step: what a verdict changes in a message it lets through. Only header fields
- * change; the body, from the empty line that ends the header block on, is passed on as the
- * very bytes received, and an untouched message is the very Buffer received.
+ * The edit step in one call, for callers that hold only the message bytes (tests, tools):
+ * read the header facts, plan the operations, splice the bytes. The ingresses plan from
+ * the facts that came with the verdict instead (src/filter), and never read the header
+ * block twice.
  */
-import { fieldKey, fieldValue, makeField, parseHeaderBlock, rebuild, type HeaderField } from './header-block.js';
-import { tagSubject } from './subject-tag.js';
+import { headerFactsOf } from '../message/header-facts.js';
+import { applyHeaderOps, planHeaderOps, type EditRequest } from './header-ops.js';
 
-export interface MessageEdits {
-  /** Remove every incoming X-Sekisho-* header (a sender must not forge a verdict). Always true in practice. */
-  readonly stripOwnHeaders: boolean;
-  /** Prepend this tag to the Subject; undefined = leave the Subject alone (header-only mode, or no tag). */
-  readonly subjectPrefix?: string;
-  /** All tags the admin has configured, so any of them already in the Subject is stripped. */
-  readonly knownPrefixes?: readonly string[];
-  /** Header fields to add at the top of the header block, as [name, value] (value ASCII). */
-  readonly addHeaders?: ReadonlyArray<readonly [string, string]>;
-}
+export type MessageEdits = EditRequest;
 
 export interface EditResult {
   readonly message: Buffer;
@@ -27,8 +19,6 @@ export interface EditResult {
   readonly outcome: 'edited' | 'unchanged' | 'header-too-large';
 }
 
-const OWN_PREFIX = 'x-sekisho-';
-
 /** The message with the edits applied; the same Buffer when there is nothing to change. */
 export function editMessage(message: Buffer, edits: MessageEdits): Buffer {
   return editMessageDetailed(message, edits).message;
@@ -36,46 +26,9 @@ export function editMessage(message: Buffer, edits: MessageEdits): Buffer {
 
 /** editMessage, telling the caller whether the message was edited and why not. */
 export function editMessageDetailed(message: Buffer, edits: MessageEdits): EditResult {
-  // An empty tag tags nothing; treating it as one would rewrite every Subject for no change.
-  const prefix = edits.subjectPrefix === '' ? undefined : edits.subjectPrefix;
-  const adds = edits.addHeaders ?? [];
-  if (!edits.stripOwnHeaders && prefix === undefined && adds.length === 0) return { message, outcome: 'unchanged' };
-
-  const block = parseHeaderBlock(message);
-  if (block.tooLarge) return { message, outcome: 'header-too-large' };
-  let changed = false;
-
-  let fields: HeaderField[] = [...block.fields];
-  if (edits.stripOwnHeaders) {
-    // Folded continuation lines belong to their field and go with it.
-    fields = fields.filter((f) => !fieldKey(f).startsWith(OWN_PREFIX));
-    changed = fields.length !== block.fields.length;
-  }
-
-  if (prefix !== undefined) {
-    const at = fields.findIndex((f) => fieldKey(f) === 'subject');
-    const old = fields[at];
-    const text = tagSubject(old ? fieldValue(old) : undefined, prefix, edits.knownPrefixes ?? [], block.lineEnding);
-    const subject: HeaderField = { name: 'Subject', raw: Buffer.from(text, 'utf8') };
-    if (old) {
-      if (!subject.raw.equals(old.raw)) {
-        fields[at] = subject;
-        changed = true;
-      }
-    } else {
-      // Before any line that is not a field: Postfix and many parsers end the header block
-      // there, and a Subject behind it would be body text to them.
-      const malformed = fields.findIndex((f) => f.name === '');
-      fields.splice(malformed < 0 ? fields.length : malformed, 0, subject);
-      changed = true;
-    }
-  }
-
-  if (adds.length > 0) {
-    // At the top, like trace fields (RFC 5322 §3.6.7): the newest hop's fields come first.
-    fields.unshift(...adds.map(([name, value]) => makeField(name, value, block.lineEnding)));
-    changed = true;
-  }
-
-  return changed ? { message: rebuild(fields, message, block), outcome: 'edited' } : { message, outcome: 'unchanged' };
+  const facts = headerFactsOf(message);
+  const ops = planHeaderOps(message, facts, edits);
+  if (ops === 'header-too-large') return { message, outcome: 'header-too-large' };
+  if (ops.length === 0) return { message, outcome: 'unchanged' };
+  return { message: applyHeaderOps(message, facts, ops), outcome: 'edited' };
 }

@@ -14,5 +14,8 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // stdout written asynchronously: lines that come while a write is under way go out
+  // together in the next one, and the write itself runs off the event loop. Pending lines
+  // are written before a process that ends normally exits (SIGTERM drain included).
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }

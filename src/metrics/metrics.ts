@@ -1,8 +1,10 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Finding, Verdict, VerdictName } from '../core/verdict.js';
 import type { ActionKind } from '../policy/decide.js';
 
-export type Ingress = 'smtp' | 'milter';
+/** Which ingress a message came through; `scan` only for the CLI, which records no metrics. */
+export type Ingress = 'smtp' | 'milter' | 'scan';
 /** Where in an SMTP session a reply was given. */
 export type ReplyStage = 'connect' | 'mail' | 'rcpt' | 'data';
 export type UpstreamErrorKind = 'connect' | 'refused' | 'timeout' | 'dropped' | 'protocol' | 'tls' | 'io';
@@ -35,6 +37,12 @@ export class Metrics {
   readonly quarantineDeleted: Counter;
   readonly unscannable: Counter<'reason'>;
   readonly configReloads: Counter<'result'>;
+  readonly inspectQueueDepth: Gauge;
+  readonly inspectQueueCapacity: Gauge;
+  readonly inspectWorkers: Gauge;
+  readonly inspectWorkersBusy: Gauge;
+  readonly inspectWorkerRestarts: Counter<'reason'>;
+  readonly inspectQueueFull: Counter;
   private readonly buildInfo: Gauge<'version' | 'node'>;
 
   constructor(version: string, options: { processMetrics?: boolean } = {}) {
@@ -73,6 +81,17 @@ export class Metrics {
     this.quarantineDeleted = new Counter({ name: 'sekisho_quarantine_deleted_total', help: 'Quarantined messages deleted by an admin or by the retention purge.', registers: r });
     this.unscannable = new Counter({ name: 'sekisho_unscannable_total', help: 'Parts or messages not inspected, by the limit or fault that stopped it.', labelNames: ['reason'], registers: r });
     this.configReloads = new Counter({ name: 'sekisho_config_reloads_total', help: 'Configuration reloads (SIGHUP), by result.', labelNames: ['result'], registers: r });
+    this.inspectQueueDepth = new Gauge({ name: 'sekisho_inspect_queue_depth', help: 'Messages waiting for an inspection worker.', registers: r });
+    this.inspectQueueCapacity = new Gauge({ name: 'sekisho_inspect_queue_capacity', help: 'Messages that may wait for an inspection worker (inspect.max_queue).', registers: r });
+    this.inspectWorkers = new Gauge({ name: 'sekisho_inspect_workers', help: 'Inspection worker threads (0: inspection runs on the event loop).', registers: r });
+    this.inspectWorkersBusy = new Gauge({ name: 'sekisho_inspect_workers_busy', help: 'Inspection workers inspecting a message now.', registers: r });
+    this.inspectWorkerRestarts = new Counter({
+      name: 'sekisho_inspect_worker_restarts_total',
+      help: 'Inspection workers terminated and replaced, by reason (deadline: still busy at inspect.time_budget; crash; memory: over inspect.worker_memory).',
+      labelNames: ['reason'],
+      registers: r,
+    });
+    this.inspectQueueFull = new Counter({ name: 'sekisho_inspect_queue_full_total', help: 'Messages refused with 451 4.3.2 because the inspection queue was full.', registers: r });
     this.buildInfo = new Gauge({
       name: 'sekisho_build_info',
       help: 'sekisho version and Node.js version; always 1.',
@@ -88,6 +107,47 @@ export class Metrics {
     for (const stage of STAGES) for (const cls of CLASSES) this.smtpReplies.inc({ stage, class: cls }, 0);
     for (const kind of UPSTREAM_ERRORS) this.upstreamErrors.inc({ kind }, 0);
     for (const result of ['ok', 'refused']) this.configReloads.inc({ result }, 0);
+    for (const reason of ['deadline', 'crash', 'memory']) this.inspectWorkerRestarts.inc({ reason }, 0);
+    if (options.processMetrics ?? true) this.watchEventLoop();
+  }
+
+  /**
+   * Event-loop delay of this process, p99 and max over the interval since the previous
+   * scrape: the one figure that shows whether anything blocks every SMTP session at once.
+   */
+  private watchEventLoop(): void {
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    let last = { p99: 0, max: 0 };
+    let readAt = 0;
+    // Both gauges of one scrape share one reading; the histogram starts again after it.
+    const read = () => {
+      const now = Date.now();
+      if (now - readAt > 1000) {
+        last = delay.count > 0 ? { p99: delay.percentile(99) / 1e9, max: delay.max / 1e9 } : { p99: 0, max: 0 };
+        delay.reset();
+        readAt = now;
+      }
+      return last;
+    };
+    new Gauge({
+      name: 'sekisho_event_loop_lag_p99_seconds',
+      help: 'Event-loop delay of the process, 99th percentile since the previous scrape.',
+      registers: [this.registry],
+      aggregator: 'max',
+      collect() {
+        this.set(read().p99);
+      },
+    });
+    new Gauge({
+      name: 'sekisho_event_loop_lag_max_seconds',
+      help: 'Event-loop delay of the process, largest since the previous scrape.',
+      registers: [this.registry],
+      aggregator: 'max',
+      collect() {
+        this.set(read().max);
+      },
+    });
   }
 
   /** One inspected message and what the policy did with it. */

@@ -1,4 +1,4 @@
-import type { DetectorName, Finding, Severity, Verdict, VerdictName } from '../core/verdict.js';
+import { SEVERITY_RANK as RANK, type DetectorName, type Finding, type Severity, type Verdict, type VerdictName } from '../core/verdict.js';
 
 /**
  * What happens to a message. The policy is the only place that picks one; each ingress
@@ -77,8 +77,6 @@ export interface Decision {
   /** Why the allowlist passed it: "sender", "sender-domain", "recipients". */
   readonly allowlisted?: string;
 }
-
-const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3 };
 
 /** The policy: findings, verdict and parties in, one action out. */
 export function decide(verdict: Verdict, parties: MessageParties, policy: Policy = DEFAULT_POLICY): Decision {

@@ -1,16 +1,9 @@
 import type { Config } from '../config/schema.js';
 import type { VerdictName } from '../core/verdict.js';
+import type { TagSettings } from '../edit/tag-settings.js';
 import { DEFAULT_RULES, type Policy, type Rule } from './decide.js';
 
-/** How tagged mail is marked. */
-export interface TagSettings {
-  /** "header-only" leaves the Subject alone (a changed Subject breaks DKIM signatures). */
-  readonly mode: 'subject' | 'header-only';
-  /** Subject prefix per verdict of a tagged message. */
-  readonly prefixes: Readonly<Record<VerdictName, string>>;
-  /** Every tag sekisho may have written before, stripped so that none is ever doubled. */
-  readonly known: readonly string[];
-}
+export type { TagSettings };
 
 /** The policy and tag settings of a configuration, compiled once at start-up and reload. */
 export function policyFromConfig(config: Config): { policy: Policy; tag: TagSettings } {

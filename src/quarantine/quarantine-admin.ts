@@ -1,7 +1,6 @@
 import type { Logger } from '../log/logger.js';
-import type { NextHop } from '../smtp/next-hop/next-hop.js';
 import type { QuarantineStore } from './quarantine-store.js';
-import { releaseMessage, type ReleaseResult } from './release.js';
+import { releaseMessage, type ReleaseResult, type ReleaseTransport } from './release.js';
 
 export interface ReleaseOptions {
   /** Who: "cli:alice", "api", "web". */
@@ -18,7 +17,7 @@ export interface ReleaseOptions {
 export class QuarantineAdmin {
   constructor(
     readonly store: QuarantineStore,
-    private readonly nextHop: () => NextHop,
+    private readonly nextHop: () => ReleaseTransport,
     private readonly settings: () => { readonly releaseHeader: boolean },
     private readonly logger: Logger,
     /** Called after each change, for metrics. */

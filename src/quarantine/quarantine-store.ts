@@ -1,5 +1,5 @@
 import type { Finding, VerdictName } from '../core/verdict.js';
-import type { ClientIdentity } from '../smtp/next-hop/next-hop.js';
+import type { ClientIdentity } from '../message/smtp-envelope.js';
 
 /**
  * The quarantine: messages the policy held back, with everything an admin needs to judge

@@ -1,8 +1,29 @@
-import type { NextHop, RcptCommand } from '../smtp/next-hop/next-hop.js';
-import { NextHopError } from '../smtp/next-hop/next-hop-error.js';
-import type { SmtpReply } from '../smtp/smtp-reply.js';
-import { newTransactionId } from '../smtp/proxy/transaction-id.js';
+import { prependField } from '../edit/header-ops.js';
+import type { ClientIdentity, MailCommand, RcptCommand } from '../message/smtp-envelope.js';
+import { newTransactionId } from '../message/transaction-id.js';
 import { isQuarantineId, QuarantineIdError, type QuarantineMeta, type QuarantineStore } from './quarantine-store.js';
+
+/**
+ * Where a release sends the message: the next hop, in practice. Declared here so that the
+ * quarantine depends on no ingress; a NextHop fits it as it is.
+ */
+export interface ReleaseTransport {
+  openSession(): ReleaseSession;
+}
+
+export interface ReleaseSession {
+  mail(mail: MailCommand, meta: { readonly id: string; readonly client: ClientIdentity; readonly receivedAt: Date }): Promise<TransportReply>;
+  rcpt(rcpt: RcptCommand): Promise<TransportReply>;
+  data(message: Buffer): Promise<TransportReply>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The next hop's reply as a release reads it (SmtpReply fits). */
+export interface TransportReply {
+  readonly isPositive: boolean;
+  toString(): string;
+}
 
 export interface ReleaseRequest {
   /** Who releases it, for the audit log and the optional header: "cli:alice", "api", "web". */
@@ -30,7 +51,7 @@ export type ReleaseResult =
  * and "released" after the next hop's 250, so a second release, from any process, sends
  * nothing — and one interrupted mid-send is not repeated without `force`.
  */
-export async function releaseMessage(store: QuarantineStore, nextHop: NextHop, id: string, request: ReleaseRequest): Promise<ReleaseResult> {
+export async function releaseMessage(store: QuarantineStore, nextHop: ReleaseTransport, id: string, request: ReleaseRequest): Promise<ReleaseResult> {
   if (!isQuarantineId(id)) throw new QuarantineIdError(id);
   const now = request.now ?? (() => new Date());
   const lock = await store.lock(id);
@@ -61,7 +82,7 @@ export async function releaseMessage(store: QuarantineStore, nextHop: NextHop, i
 
 type Sent = { ok: true; reply: string; accepted: string[]; refused: Array<{ to: string; reply: string }> } | { ok: false; reply: string };
 
-async function send(nextHop: NextHop, meta: QuarantineMeta, to: readonly string[], message: Buffer, original: boolean): Promise<Sent> {
+async function send(nextHop: ReleaseTransport, meta: QuarantineMeta, to: readonly string[], message: Buffer, original: boolean): Promise<Sent> {
   const session = nextHop.openSession();
   try {
     const p = meta.mail_params;
@@ -83,7 +104,7 @@ async function send(nextHop: NextHop, meta: QuarantineMeta, to: readonly string[
       // The original recipients keep their DSN parameters; recipients an admin names get none.
       const params = original ? meta.rcpt_params[i] : undefined;
       const rcpt: RcptCommand = { address, notify: params?.notify, orcpt: params?.orcpt };
-      const reply: SmtpReply = await session.rcpt(rcpt);
+      const reply = await session.rcpt(rcpt);
       if (reply.isPositive) accepted.push(address);
       else refused.push({ to: address, reply: reply.toString() });
     }
@@ -94,8 +115,9 @@ async function send(nextHop: NextHop, meta: QuarantineMeta, to: readonly string[
     const final = await session.data(message);
     return final.isPositive ? { ok: true, reply: final.toString(), accepted, refused } : { ok: false, reply: final.toString() };
   } catch (err) {
-    if (err instanceof NextHopError) return { ok: false, reply: `next hop: ${err.kind}: ${err.message}` };
-    throw err;
+    // The transport rejects when no reply could be had (NextHopError: down, timeout, reset).
+    const kind = (err as { kind?: unknown }).kind;
+    return { ok: false, reply: `next hop: ${typeof kind === 'string' ? `${kind}: ` : ''}${err instanceof Error ? err.message : String(err)}` };
   } finally {
     await session.close();
   }
@@ -103,8 +125,5 @@ async function send(nextHop: NextHop, meta: QuarantineMeta, to: readonly string[
 
 /** The release header goes first, with the message's own line ending; nothing else changes. */
 function withReleaseHeader(message: Buffer, by: string, at: Date): Buffer {
-  const firstLf = message.indexOf(0x0a);
-  const eol = firstLf > 0 && message[firstLf - 1] === 0x0d ? '\r\n' : '\n';
-  const safe = by.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
-  return Buffer.concat([Buffer.from(`X-Sekisho-Released-By: ${safe}; ${at.toUTCString()}${eol}`, 'latin1'), message]);
+  return prependField(message, 'X-Sekisho-Released-By', `${by.slice(0, 200)}; ${at.toUTCString()}`);
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import libmime from 'libmime';
 import { describe, expect, it } from 'vitest';
 import { editMessage, editMessageDetailed, type MessageEdits } from '../../src/edit/apply-edits.js';
-import { fieldKey, parseHeaderBlock } from '../../src/edit/header-block.js';
+import { fieldKey, parseHeaderBlock } from '../../src/message/header-block.js';
 import { verdictHeaders } from '../../src/edit/verdict-headers.js';
 
 const TAG = '[SUSPICIOUS] ';

@@ -5,7 +5,7 @@ import iconv from 'iconv-lite';
 import libmime from 'libmime';
 import { describe, expect, it } from 'vitest';
 import { editMessage } from '../../src/edit/apply-edits.js';
-import { fieldKey, fieldValue, parseHeaderBlock, type HeaderField } from '../../src/edit/header-block.js';
+import { fieldKey, fieldValue, parseHeaderBlock, type HeaderField } from '../../src/message/header-block.js';
 import { decodeSubject, stripTags, tagSubject } from '../../src/edit/subject-tag.js';
 
 const TAG = '[SUSPICIOUS] ';

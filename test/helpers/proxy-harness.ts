@@ -65,6 +65,9 @@ export function proxyConfig(upstream: string, extra: Record<string, unknown> = {
         timeouts: { upstream_connect: '2s', upstream_command: '2s', upstream_data: '2s', shutdown_grace: '2s' },
       },
       log: { level: 'info' },
+      // One inspection worker: the real pool, at the cost of one worker start per test
+      // (tests that are about the pool set their own).
+      inspect: { threads: 1 },
     },
     extra,
   );

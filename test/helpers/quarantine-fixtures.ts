@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { QuarantineMeta } from '../../src/quarantine/quarantine-store.js';
-import { newTransactionId } from '../../src/smtp/proxy/transaction-id.js';
+import { newTransactionId } from '../../src/message/transaction-id.js';
 
 export function tempQuarantineDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'sekisho-quarantine-'));

@@ -5,7 +5,7 @@ import type { BrandChecker } from './brand-checker.js';
 import { extractLinks, type Link } from './links.js';
 import { judgeHost, normaliseHost, type HostJudgement } from './lookalike.js';
 import { credentialWords, lurePhrases } from './lure.js';
-import { parseMailboxes, type Mailbox } from './mailbox.js';
+import { parseMailboxes, type Mailbox } from '../../message/mailbox.js';
 
 /** What the brand detector reads of one message (the top-level one, not attachments). */
 export interface BrandInput {

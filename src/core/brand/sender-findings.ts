@@ -1,7 +1,7 @@
 import type { Finding, Severity } from '../verdict.js';
 import { brandFinding, describeLookalike, lookalikeEvidence } from './brand-evidence.js';
 import type { Lookalike } from './lookalike.js';
-import { addressesInName } from './mailbox.js';
+import { addressesInName } from '../../message/mailbox.js';
 import type { MessageFacts } from './message-facts.js';
 
 /**

@@ -1,9 +1,11 @@
 import type { Transform } from 'node:stream';
 import { Splitter, type MimeNode } from '@zone-eu/mailsplit';
-import libmime from 'libmime';
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
 import libqp from 'libqp';
 import { Unscannable } from '../limits.js';
+import { decodeHeader } from '../../message/header-text.js';
+
+export { decodeHeader };
 
 /** One leaf of the MIME tree: a part that is not multipart, with its content decoded. */
 export interface MimeLeaf {
@@ -120,16 +122,6 @@ function decodeTransfer(body: Buffer, encoding: string): Buffer {
 
 function unfold(value: string): string {
   return value.replace(/\r?\n[ \t]+/g, ' ').trim();
-}
-
-/** A header value with RFC 2047 encoded-words (ISO-2022-JP, Shift_JIS, UTF-8…) decoded. */
-export function decodeHeader(value: string | undefined): string {
-  if (!value) return '';
-  try {
-    return libmime.decodeWords(value.replace(/\r?\n[ \t]+/g, ' ')).trim();
-  } catch {
-    return value;
-  }
 }
 
 /** Text of a text part in its declared charset (ISO-2022-JP and Shift_JIS included). */

@@ -1,22 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
-import { inspect, type InspectOptions } from '../../core/inspect.js';
-import type { Verdict } from '../../core/verdict.js';
+import { filterMessage, type Disposition, type FilterDeps } from '../../filter/filter-message.js';
+import { INTERNAL_ERROR } from '../../filter/filter-replies.js';
 import type { Logger } from '../../log/logger.js';
 import type { Metrics } from '../../metrics/metrics.js';
-import { editsFor } from '../../edit/edits-for-action.js';
-import { editMessageDetailed } from '../../edit/apply-edits.js';
-import { decide, type Policy } from '../../policy/decide.js';
-import { messageParties } from '../../policy/message-parties.js';
-import type { TagSettings } from '../../policy/policy-config.js';
-import { quarantineMetaOf } from '../../quarantine/entry-meta.js';
-import type { QuarantineStore } from '../../quarantine/quarantine-store.js';
 import type { NextHopSession } from '../next-hop/next-hop.js';
 import { NextHopError } from '../next-hop/next-hop-error.js';
 import type { SmtpReply } from '../smtp-reply.js';
 import { collectMessage } from './message-collector.js';
-import { HEADER_TOO_LARGE, INTERNAL_ERROR, messageTooBig, nextHopFailureReply, QUARANTINE_FAILED, quarantinedReply, replyForAction } from './proxy-replies.js';
+import { messageTooBig, nextHopFailureReply } from './proxy-replies.js';
 import { clientIdentityOf, mailCommandOf, rcptCommandOf } from './smtp-server-envelope.js';
 import { Transaction, type Outcome } from './transaction.js';
 
@@ -24,10 +17,8 @@ export interface ConnectionContext {
   readonly logger: Logger;
   readonly nextHopDescription: string;
   maxMessageBytes(): number;
-  inspectOptions(): InspectOptions;
-  policy(): Policy;
-  tag(): TagSettings;
-  quarantine(): QuarantineStore;
+  /** The filter's dependencies as configured now (they change on reload). */
+  filter(): FilterDeps;
   readonly metrics: Metrics;
 }
 
@@ -109,57 +100,38 @@ export class ClientConnection {
     }
     const message = collected.message;
     tx.size = message.length;
-
-    const scanStart = performance.now();
-    let verdict: Verdict;
+    let disposition: Disposition;
     try {
-      const envelope = { mailFrom: tx.mailFrom, rcptTo: tx.accepted, client: { address: tx.client.addr ?? this.peerAddress, hostname: tx.client.name, helo: tx.client.helo } };
-      verdict = await inspect(envelope, message, this.context.inspectOptions());
+      disposition = await filterMessage(
+        { id: tx.id, receivedAt: tx.receivedAt, mail: this.mailOf(tx), rcpts: tx.acceptedRcpts, client: tx.client, message },
+        this.context.filter(),
+      );
     } catch (err) {
-      // inspect() reports trouble as findings; an exception is a bug, and a bug must not lose mail.
-      this.context.logger.error({ err, tx: tx.id }, 'inspection failed');
+      // The filter reports trouble as findings and replies; an exception is a bug, and a bug must not lose mail.
+      this.context.logger.error({ err, tx: tx.id }, 'filtering failed');
       return this.refuse(tx, INTERNAL_ERROR);
     }
-    tx.scanMs = performance.now() - scanStart;
-    tx.verdict = verdict;
-    const decision = decide(verdict, messageParties(tx.mailFrom, tx.accepted, message), this.context.policy());
-    const action = decision.action;
-    tx.action = action.kind;
-    tx.reason = action.reason;
-    tx.rule = decision.rule;
-    tx.allowlisted = decision.allowlisted;
-    this.context.metrics.recordMessage('smtp', verdict, action.kind, message.length, tx.scanMs / 1000);
-
-    const wire = replyForAction(action);
-    if (wire === 'quarantine') return this.quarantine(tx, verdict, action.reason ?? verdict.verdict, message);
-    if (wire !== 'relay') return this.refuse(tx, wire);
-    const edited = editMessageDetailed(message, editsFor(action, verdict, this.context.tag()));
-    // Headers past the edit step's cap could hide a forged X-Sekisho verdict: not relayed.
-    if (edited.outcome === 'header-too-large') return this.refuse(tx, HEADER_TOO_LARGE);
-    const outgoing = edited.message;
-    const reply = await this.relay(tx, () => this.nextHop.data(outgoing));
-    this.finish(tx, outcomeOf(reply), reply);
-    return reply;
+    tx.recordFilter(disposition.report);
+    switch (disposition.kind) {
+      case 'refuse':
+        return this.refuse(tx, disposition.reply);
+      case 'quarantined':
+        await this.nextHop.reset();
+        this.finish(tx, 'quarantined', disposition.reply);
+        return disposition.reply;
+      case 'relay': {
+        const outgoing = disposition.message;
+        const reply = await this.relay(tx, () => this.nextHop.data(outgoing));
+        this.finish(tx, outcomeOf(reply), reply);
+        return reply;
+      }
+    }
   }
 
-  /**
-   * Holds the message: the quarantine copy is durable (fsynced) before the client hears
-   * 250, and the next hop never gets it. A copy that cannot be written is a tempfail.
-   */
-  private async quarantine(tx: Transaction, verdict: Verdict, reason: string, message: Buffer): Promise<SmtpReply> {
+  private mailOf(tx: Transaction) {
     const mail = tx.mailCommand;
-    if (!mail) throw new Error('quarantine without MAIL');
-    try {
-      const held = { id: tx.id, receivedAt: tx.receivedAt, mail, rcpts: tx.acceptedRcpts, client: tx.client, verdict, reason };
-      await this.context.quarantine().put(quarantineMetaOf(held, message, new Date()), message);
-    } catch (err) {
-      this.context.logger.error({ err, tx: tx.id }, 'quarantine write failed');
-      return this.refuse(tx, QUARANTINE_FAILED);
-    }
-    await this.nextHop.reset();
-    const reply = quarantinedReply(tx.id);
-    this.finish(tx, 'quarantined', reply);
-    return reply;
+    if (!mail) throw new Error('DATA without MAIL');
+    return mail;
   }
 
   /**

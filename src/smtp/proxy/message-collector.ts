@@ -4,7 +4,8 @@ export type Collected = { readonly kind: 'message'; readonly message: Buffer } |
 
 /**
  * Reads the DATA stream into one buffer, the form the inspection core and the relay both
- * use (one concat, then only slices). Past `maxBytes` it stops keeping bytes but reads on
+ * use (one copy, then only slices). The buffer is over a SharedArrayBuffer: an inspection
+ * worker reads it where it is, and it outlives a worker terminated at its deadline. Past `maxBytes` it stops keeping bytes but reads on
  * to the end, so the client gets its 552 after the "." and memory stays bounded.
  */
 export function collectMessage(stream: Readable, maxBytes: number): Promise<Collected> {
@@ -19,7 +20,18 @@ export function collectMessage(stream: Readable, maxBytes: number): Promise<Coll
     stream.once('error', reject);
     stream.once('end', () => {
       if (bytes > maxBytes) resolve({ kind: 'too-big', bytes });
-      else resolve({ kind: 'message', message: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes) });
+      else resolve({ kind: 'message', message: sharedConcat(chunks, bytes) });
     });
   });
+}
+
+/** Buffer.concat into shared memory: the same one copy. */
+export function sharedConcat(chunks: readonly Buffer[], bytes: number): Buffer {
+  const out = Buffer.from(new SharedArrayBuffer(bytes));
+  let at = 0;
+  for (const chunk of chunks) {
+    chunk.copy(out, at);
+    at += chunk.length;
+  }
+  return out;
 }

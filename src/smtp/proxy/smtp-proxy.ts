@@ -4,7 +4,8 @@ import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { isAddressAllowed, type SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { ListenAddress } from '../../config/values.js';
 import type { Logger } from '../../log/logger.js';
-import type { InspectOptions } from '../../core/inspect.js';
+import type { FilterDeps } from '../../filter/filter-message.js';
+import type { Inspector } from '../../filter/inspector.js';
 import type { Metrics, ReplyStage } from '../../metrics/metrics.js';
 import type { Policy } from '../../policy/decide.js';
 import type { TagSettings } from '../../policy/policy-config.js';
@@ -14,7 +15,8 @@ import { SmtpReplyError, type SmtpReply } from '../smtp-reply.js';
 import { ClientConnection } from './client-connection.js';
 import { PerClientCounter } from './connection-limits.js';
 import { hookReplyText, PromptSmtpServer, setHookReply } from './prompt-smtp-server.js';
-import { INTERNAL_ERROR, SHUTTING_DOWN, TOO_MANY_FROM_CLIENT } from './proxy-replies.js';
+import { INTERNAL_ERROR } from '../../filter/filter-replies.js';
+import { SHUTTING_DOWN, TOO_MANY_FROM_CLIENT } from './proxy-replies.js';
 
 /** The proxy's settings; all but the listen address can change on SIGHUP. */
 export interface ProxySettings {
@@ -27,7 +29,6 @@ export interface ProxySettings {
   readonly shutdownGraceMs: number;
   readonly xforwardHosts: readonly string[];
   readonly tls?: { readonly cert: string; readonly key: string };
-  readonly inspect: InspectOptions;
   readonly policy: Policy;
   readonly tag: TagSettings;
 }
@@ -44,14 +45,17 @@ export class SmtpProxy {
   private readonly connections = new Map<string, ClientConnection>();
   private readonly perClient = new PerClientCounter();
   private draining = false;
+  private filterDeps: FilterDeps;
 
   constructor(
     private settings: ProxySettings,
     private nextHop: NextHop,
-    private quarantineStore: QuarantineStore,
+    quarantineStore: QuarantineStore,
+    private readonly inspector: Inspector,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
+    this.filterDeps = this.filterDepsOf(settings, quarantineStore);
     this.server = new PromptSmtpServer(this.serverOptions(settings));
     this.server.on('error', (err: Error) => this.logger.warn({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, 'smtp connection error'));
   }
@@ -80,7 +84,7 @@ export class SmtpProxy {
    * the next-hop session they have; new connections and new limits use the new values.
    */
   reconfigure(settings: ProxySettings, nextHop: NextHop, quarantineStore: QuarantineStore): void {
-    this.quarantineStore = quarantineStore;
+    this.filterDeps = this.filterDepsOf(settings, quarantineStore);
     const options = this.server.options;
     const fresh = this.serverOptions(settings);
     options.size = fresh.size;
@@ -121,6 +125,10 @@ export class SmtpProxy {
     for (const connection of this.server.connections) this.hangUp(connection);
     await closed;
     await this.nextHop.close();
+  }
+
+  private filterDepsOf(settings: ProxySettings, quarantine: QuarantineStore): FilterDeps {
+    return { ingress: 'smtp', inspector: this.inspector, policy: settings.policy, tag: settings.tag, quarantine, metrics: this.metrics, logger: this.logger, editBytes: true };
   }
 
   private hangUp(connection: SMTPConnection): void {
@@ -179,10 +187,7 @@ export class SmtpProxy {
       logger: this.logger,
       nextHopDescription: this.nextHop.description,
       maxMessageBytes: () => this.settings.maxMessageBytes,
-      inspectOptions: () => this.settings.inspect,
-      policy: () => this.settings.policy,
-      tag: () => this.settings.tag,
-      quarantine: () => this.quarantineStore,
+      filter: () => this.filterDeps,
       metrics: this.metrics,
     }));
     this.metrics.smtpReplies.inc({ stage: 'connect', class: '2xx' });

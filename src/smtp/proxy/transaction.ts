@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Verdict } from '../../core/verdict.js';
+import type { FilterReport } from '../../filter/filter-message.js';
 import type { ActionKind } from '../../policy/decide.js';
 import type { ClientIdentity, MailCommand, RcptCommand } from '../next-hop/next-hop.js';
 import type { SmtpReply } from '../smtp-reply.js';
-import { newTransactionId } from './transaction-id.js';
+import { newTransactionId } from '../../message/transaction-id.js';
 
 export type Outcome = 'delivered' | 'quarantined' | 'rejected' | 'tempfailed' | 'abandoned';
 
@@ -30,6 +31,8 @@ export class Transaction {
   scanMs: number | undefined;
   nextHopMs: number | undefined;
   nextHopError: string | undefined;
+  /** The Message-ID header, for finding a transaction from a user's complaint. */
+  messageId: string | undefined;
   private mailReply: string | undefined;
 
   constructor(
@@ -40,6 +43,17 @@ export class Transaction {
 
   recordMail(reply: SmtpReply): void {
     this.mailReply = reply.toString();
+  }
+
+  /** What the filter found: verdict, action and why, scan time. */
+  recordFilter(report: FilterReport): void {
+    this.verdict = report.inspection;
+    this.action = report.decision?.action.kind;
+    this.reason = report.decision?.action.reason ?? report.failure;
+    this.rule = report.decision?.rule;
+    this.allowlisted = report.decision?.allowlisted;
+    this.scanMs = report.scanMs;
+    this.messageId = report.inspection?.headers.messageId || undefined;
   }
 
   recordRcpt(rcpt: RcptCommand, reply: SmtpReply): void {
@@ -63,6 +77,7 @@ export class Transaction {
       mail_reply: this.mailReply,
       rcpt: this.recipients,
       size: this.size,
+      message_id: this.messageId,
       verdict: this.verdict?.verdict,
       score: this.verdict?.score,
       findings: this.verdict?.findings.map((f) => `${f.detector}/${f.code}`),

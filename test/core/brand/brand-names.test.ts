@@ -3,7 +3,7 @@ import { loadConfusables } from '../../../src/brand/load-confusables.js';
 import { BrandIndex } from '../../../src/core/brand/brand-index.js';
 import { NameMatcher } from '../../../src/core/brand/brand-names.js';
 import { credentialWords, lurePhrases } from '../../../src/core/brand/lure.js';
-import { addressesInName, parseMailboxes } from '../../../src/core/brand/mailbox.js';
+import { addressesInName, parseMailboxes } from '../../../src/message/mailbox.js';
 import { brand } from '../../helpers/brand-mail.js';
 
 const index = new BrandIndex(

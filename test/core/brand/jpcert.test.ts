@@ -20,7 +20,8 @@ describe('JPCERT/CC phishing URLs', () => {
         `unjudgeable by name: ${JSON.stringify(report.unjudgeable)}`,
     );
     expect(report.lureSuspicious / report.unique).toBeGreaterThanOrEqual(0.99);
-  });
+    // 46,483 mails through the detector: minutes of CPU on a loaded 2-core machine, not a hang.
+  }, 240_000);
 
   it('where the brand can be read in the host, the host alone gives a lookalike finding for ≥ 90 %', () => {
     expect(report.readable).toBeGreaterThan(5_000);

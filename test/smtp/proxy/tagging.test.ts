@@ -3,7 +3,7 @@ import path from 'node:path';
 import libmime from 'libmime';
 import { describe, expect, it } from 'vitest';
 import { decodeSubject } from '../../../src/edit/subject-tag.js';
-import { parseHeaderBlock } from '../../../src/edit/header-block.js';
+import { parseHeaderBlock } from '../../../src/message/header-block.js';
 import { brandMail } from '../../helpers/brand-mail.js';
 import { relayFixture } from '../../helpers/proxy-harness.js';
 import { tempQuarantineDir } from '../../helpers/quarantine-fixtures.js';

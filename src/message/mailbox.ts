@@ -1,4 +1,4 @@
-import { decodeHeader } from '../mime/mime-walker.js';
+import { decodeHeader } from './header-text.js';
 
 /** One mailbox of an address header: what a mail client shows (name) and what it is (address). */
 export interface Mailbox {

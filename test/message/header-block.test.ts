@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fieldKey, fieldValue, foldLines, makeField, MAX_HEADER_BLOCK_BYTES, parseHeaderBlock, rebuild } from '../../src/edit/header-block.js';
+import { fieldKey, fieldValue, foldLines, makeField, MAX_HEADER_BLOCK_BYTES, parseHeaderBlock, rebuild } from '../../src/message/header-block.js';
 
 const CORPUS = path.resolve(__dirname, '../fixtures/mail-ruby');
 const corpus = readdirSync(CORPUS, { recursive: true, encoding: 'utf8' })

@@ -7,7 +7,7 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
  * on case-insensitive file systems, and short enough to grep for in logs.
  */
 export function newTransactionId(): string {
-  const bytes = randomBytes(16);
+  const bytes = nextRandom16();
   let out = '';
   let buffer = 0;
   let bits = 0;
@@ -22,4 +22,17 @@ export function newTransactionId(): string {
   }
   if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
   return out;
+}
+
+/** Random bytes fetched 4 KiB at a time: one getrandom call per 256 ids, not one per id. */
+let pool = Buffer.alloc(0);
+let used = 0;
+
+function nextRandom16(): Buffer {
+  if (used + 16 > pool.length) {
+    pool = randomBytes(4096);
+    used = 0;
+  }
+  used += 16;
+  return pool.subarray(used - 16, used);
 }

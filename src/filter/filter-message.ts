@@ -1,0 +1,130 @@
+import type { Envelope } from '../core/envelope.js';
+import type { Inspection } from '../core/verdict.js';
+import { applyHeaderOps, planHeaderOps, type EditRequest, type HeaderOp } from '../edit/header-ops.js';
+import type { TagSettings } from '../edit/tag-settings.js';
+import { verdictHeaders } from '../edit/verdict-headers.js';
+import type { Logger } from '../log/logger.js';
+import type { ClientIdentity, MailCommand, RcptCommand } from '../message/smtp-envelope.js';
+import type { Ingress, Metrics } from '../metrics/metrics.js';
+import { decide, type Action, type Decision, type Policy } from '../policy/decide.js';
+import { messageParties } from '../policy/message-parties.js';
+import { quarantineMetaOf } from '../quarantine/entry-meta.js';
+import type { QuarantineStore } from '../quarantine/quarantine-store.js';
+import type { SmtpReply } from '../smtp/smtp-reply.js';
+import { HEADER_TOO_LARGE, INSPECTION_BUSY, INTERNAL_ERROR, QUARANTINE_FAILED, quarantinedReply, replyForAction } from './filter-replies.js';
+import type { Inspector } from './inspector.js';
+
+/** One message at the end of its DATA phase, as an ingress received it. */
+export interface FilterInput {
+  /** The transaction id: in logs, and the quarantine id when it is held. */
+  readonly id: string;
+  readonly receivedAt: Date;
+  readonly mail: MailCommand;
+  /** The recipients the next hop (or the MTA) accepted. */
+  readonly rcpts: readonly RcptCommand[];
+  readonly client: ClientIdentity;
+  /** The message as received; over a SharedArrayBuffer it reaches a worker without a copy. */
+  readonly message: Buffer;
+}
+
+export interface FilterDeps {
+  readonly ingress: Ingress;
+  readonly inspector: Inspector;
+  readonly policy: Policy;
+  readonly tag: TagSettings;
+  /**
+   * Where quarantined mail goes: sekisho's store (the 250 waits for its durable copy), or
+   * "ingress": the ingress holds it itself (the milter's hold queue; `scan` only reports).
+   */
+  readonly quarantine: QuarantineStore | 'ingress';
+  /** Absent for `scan`: nothing it sees is traffic. */
+  readonly metrics?: Metrics;
+  readonly logger?: Logger;
+  /** The proxy wants the edited bytes; the milter sends the header operations instead. */
+  readonly editBytes: boolean;
+}
+
+/** What the filter found out on the way, for the ingress's log line. */
+export interface FilterReport {
+  readonly inspection?: Inspection;
+  readonly decision?: Decision;
+  readonly scanMs?: number;
+  /** Why the filter itself refused, when it did (busy, crash, memory, quarantine, header, internal). */
+  readonly failure?: string;
+}
+
+/**
+ * What the ingress does with the message. `relay`: pass it on with these header
+ * operations (and, when asked, the edited bytes); the final reply is the next hop's.
+ * `quarantined`: held, the reply given (a stored copy is durable already). `refuse`: this
+ * one reply, the message goes nowhere.
+ */
+export type Disposition =
+  | { readonly kind: 'relay'; readonly ops: readonly HeaderOp[]; readonly message: Buffer; readonly action: Action; readonly report: FilterReport }
+  | { readonly kind: 'quarantined'; readonly id: string; readonly reply: SmtpReply; readonly stored: boolean; readonly report: FilterReport }
+  | { readonly kind: 'refuse'; readonly reply: SmtpReply; readonly report: FilterReport };
+
+/**
+ * The filter every ingress calls at the end of DATA: inspection, policy, metrics and
+ * quarantine happen here and nowhere else, and the answer is a value the ingress puts on
+ * its own wire. Never throws for anything a message can do; an exception that still gets
+ * out is a bug, and the ingress answers INTERNAL_ERROR (the sender keeps the message).
+ */
+export async function filterMessage(input: FilterInput, deps: FilterDeps): Promise<Disposition> {
+  const envelope: Envelope = {
+    mailFrom: input.mail.address,
+    rcptTo: input.rcpts.map((r) => r.address),
+    client: input.client.addr ? { address: input.client.addr, hostname: input.client.name, helo: input.client.helo } : undefined,
+  };
+  const outcome = await deps.inspector.inspect(envelope, input.message);
+  if (outcome.kind === 'busy') return { kind: 'refuse', reply: INSPECTION_BUSY, report: { failure: 'busy' } };
+  if (outcome.kind === 'failed') {
+    deps.logger?.error({ tx: input.id, reason: outcome.reason, detail: outcome.detail }, 'inspection failed');
+    return { kind: 'refuse', reply: INTERNAL_ERROR, report: { failure: outcome.reason } };
+  }
+  const inspection = outcome.inspection;
+  const decision = decide(inspection, messageParties(envelope.mailFrom, envelope.rcptTo, inspection.headers), deps.policy);
+  const action = decision.action;
+  const report: FilterReport = { inspection, decision, scanMs: outcome.ms };
+  deps.metrics?.recordMessage(deps.ingress, inspection, action.kind, input.message.length, outcome.ms / 1000);
+
+  const wire = replyForAction(action);
+  if (wire === 'quarantine') return quarantine(input, inspection, action.reason ?? inspection.verdict, report, deps);
+  if (wire !== 'relay') return { kind: 'refuse', reply: wire, report };
+  const ops = planHeaderOps(input.message, inspection.headers, editRequest(action, inspection, deps.tag));
+  // Headers past the edit step's cap could hide a forged X-Sekisho verdict: not relayed.
+  if (ops === 'header-too-large') return { kind: 'refuse', reply: HEADER_TOO_LARGE, report: { ...report, failure: 'header-too-large' } };
+  const message = deps.editBytes ? applyHeaderOps(input.message, inspection.headers, ops) : input.message;
+  return { kind: 'relay', ops, message, action, report };
+}
+
+/**
+ * Which header edits an action asks for. Every relayed message loses forged X-Sekisho-*
+ * headers (nothing else changes for a pass, so clean mail stays byte for byte); a tagged
+ * one gets the verdict headers and, unless in header-only mode, the Subject tag.
+ */
+export function editRequest(action: Action, inspection: Inspection, tag: TagSettings): EditRequest {
+  if (action.kind !== 'tag') return { stripOwnHeaders: true };
+  return {
+    stripOwnHeaders: true,
+    subjectPrefix: tag.mode === 'subject' ? tag.prefixes[inspection.verdict] : undefined,
+    knownPrefixes: tag.known,
+    addHeaders: verdictHeaders(inspection),
+  };
+}
+
+/**
+ * Holds the message: a copy in sekisho's store is durable (fsynced) before the reply says
+ * 250, and the next hop never gets it. A copy that cannot be written is a tempfail.
+ */
+async function quarantine(input: FilterInput, inspection: Inspection, reason: string, report: FilterReport, deps: FilterDeps): Promise<Disposition> {
+  if (deps.quarantine === 'ingress') return { kind: 'quarantined', id: input.id, reply: quarantinedReply(input.id), stored: false, report };
+  const held = { id: input.id, receivedAt: input.receivedAt, mail: input.mail, rcpts: input.rcpts, client: input.client, verdict: inspection, headers: inspection.headers, reason };
+  try {
+    await deps.quarantine.put(quarantineMetaOf(held, input.message, new Date()), input.message);
+  } catch (err) {
+    deps.logger?.error({ err, tx: input.id }, 'quarantine write failed');
+    return { kind: 'refuse', reply: QUARANTINE_FAILED, report: { ...report, failure: 'quarantine' } };
+  }
+  return { kind: 'quarantined', id: input.id, reply: quarantinedReply(input.id), stored: true, report };
+}

@@ -1,0 +1,84 @@
+/**
+ * Header text as a mail client shows it: the raw bytes of a field value (folded, RFC 2047
+ * encoded-words, raw 8-bit UTF-8 or Japanese legacy charsets) decoded to the text a reader
+ * sees. Shared by the inspection core (header facts), the edit step (subject tags) and the
+ * quarantine (what an admin searches by), so that all three read a header the same way.
+ */
+import iconv from 'iconv-lite';
+import libmime from 'libmime';
+import { decode as decodeCharset } from 'libmime/lib/charset.js';
+
+const ESC = 0x1b;
+
+/**
+ * The text of a raw Subject value (the bytes after "Subject:", folded or not). RFC 2047
+ * encoded-words are decoded by libmime, the decoder mailparser and most Node mail tools use,
+ * so the text is the one a client shows. Raw bytes come first: 8-bit text as UTF-8 when it is
+ * valid (RFC 6532), else as Japanese; 7-bit text with escape sequences as ISO-2022-JP, which
+ * old Japanese mailers put in headers without any encoded-word (RFC 1468 only covers bodies).
+ */
+export function decodeSubject(raw: Buffer): string {
+  return decodeHeaderText(raw);
+}
+
+/** decodeSubject for any unstructured or display field (From, Sender): same rules. */
+export function decodeHeaderText(raw: Buffer): string {
+  // RFC 5322 §2.2.3: unfolding removes the line break only, the WSP after it stays.
+  const value = Buffer.from(raw.toString('latin1').replace(/\r?\n(?=[ \t])/g, '').replace(/[\r\n]+$/, ''), 'latin1');
+  let text: string;
+  if (value.some((b) => b >= 0x80)) text = decode8bit(value);
+  else if (value.includes(ESC)) text = decodeCharset(value, 'ISO-2022-JP');
+  else text = value.toString('latin1');
+  try {
+    text = libmime.decodeWords(text);
+  } catch {
+    // A broken encoded-word stays as written, the way clients show it.
+  }
+  return trimWsp(text);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Raw 8-bit header text. Japanese mail without a declared charset is Shift_JIS (CP932, what
+ * Windows and Japanese phones write) or EUC-JP (old Unix mailers). Their byte ranges overlap,
+ * so each reading is scored: an invalid sequence is the strong signal (nearly every Shift_JIS
+ * lead byte, 0x81-0x9F, is invalid EUC-JP), half-width katakana the weak one (EUC-JP kana and
+ * kanji read as Shift_JIS come out as runs of them, real subjects rarely use them). When both
+ * readings are broken the bytes are not Japanese: windows-1252 keeps each byte a character.
+ */
+function decode8bit(bytes: Buffer): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    // Not UTF-8: one of the Japanese legacy charsets below.
+  }
+  const sjis = iconv.decode(bytes, 'cp932');
+  const euc = iconv.decode(bytes, 'euc-jp');
+  const sjisScore = japaneseScore(sjis);
+  const eucScore = japaneseScore(euc);
+  if (sjisScore >= 1000 && eucScore >= 1000) return iconv.decode(bytes, 'windows-1252');
+  return eucScore < sjisScore ? euc : sjis;
+}
+
+function japaneseScore(text: string): number {
+  const invalid = text.match(/\uFFFD/g)?.length ?? 0;
+  const halfwidthKana = text.match(/[\uFF61-\uFF9F]/g)?.length ?? 0;
+  return invalid * 1000 + halfwidthKana;
+}
+
+/** RFC 5322 WSP and line breaks only: an ideographic space (U+3000) is part of the subject. */
+export function trimWsp(text: string): string {
+  return text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+}
+
+
+/** A header value with RFC 2047 encoded-words (ISO-2022-JP, Shift_JIS, UTF-8…) decoded. */
+export function decodeHeader(value: string | undefined): string {
+  if (!value) return '';
+  try {
+    return libmime.decodeWords(value.replace(/\r?\n[ \t]+/g, ' ')).trim();
+  } catch {
+    return value;
+  }
+}
