@@ -35,7 +35,9 @@ export function ensureHaraka(cacheDir = process.env.BENCH_HARAKA_DIR ?? path.joi
   const npm = spawnSync('npm', ['install', '--prefix', scratch, `Haraka@${HARAKA_VERSION}`, '--no-audit', '--no-fund', '--loglevel=error'], { encoding: 'utf8', timeout: 300_000 });
   if (npm.status !== 0 || installedVersion(scratch) !== HARAKA_VERSION) {
     rmSync(scratch, { recursive: true, force: true });
-    const why = npm.error?.message ?? (npm.stderr || npm.stdout || `npm exited with ${npm.status}`).trim().split('\n').slice(-4).join(' / ');
+    const lines = (npm.stderr || npm.stdout || '').trim().split('\n').filter((l) => l.trim() && !/^npm error\s*[{}]?\s*$/.test(l));
+    // npm puts the cause first ("code ECONNREFUSED", "request to … failed") and advice last.
+    const why = npm.error?.message ?? (lines.slice(0, 2).join(' / ') || `npm exited with ${npm.status}`);
     throw new Error(`npm install Haraka@${HARAKA_VERSION} failed: ${why}`);
   }
   rmSync(cacheDir, { recursive: true, force: true });

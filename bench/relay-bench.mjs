@@ -17,10 +17,11 @@
 //   npm run bench:relay                 # 5,000 messages, 20 sessions, 10 KB each, 3 rounds
 //   BENCH_MESSAGES=20000 BENCH_ROUNDS=5 npm run bench:relay
 //   BENCH_HARAKA=0 npm run bench:relay  # without Haraka
+//   BENCH_KEEP=1 npm run bench:relay    # keep the daemons' logs (kept anyway when a path fails)
 //
 // Needs smtp-source and smtp-sink (Debian package postfix). Run as root: smtp-sink drops
 // privileges to "nobody". Results and how to read them: docs/benchmarks.md.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -202,7 +203,7 @@ else {
   const r = median(one.ratios);
   console.log(`- sekisho one process ≥ ${TARGET_OF_DIRECT * 100} % of direct: ${pct(r)} → ${r >= TARGET_OF_DIRECT ? 'met' : 'NOT met'}`);
 }
-if (!byKey.haraka) console.log(`- sekisho one process ≥ ${TARGET_TIMES_HARAKA}× Haraka: not measured (${harakaNote})`);
+if (!byKey.haraka) console.log(`- sekisho one process ≥ ${TARGET_TIMES_HARAKA}× Haraka: NOT measured (Haraka did not run, see above)`);
 else if (byKey.haraka.failed) console.log(`- sekisho one process ≥ ${TARGET_TIMES_HARAKA}× Haraka: not measured (Haraka path failed: ${byKey.haraka.failed})`);
 else if (!oneVsHaraka.length) console.log(`- sekisho one process ≥ ${TARGET_TIMES_HARAKA}× Haraka: not measurable (sekisho path failed)`);
 else {
@@ -222,10 +223,16 @@ for (const p of paths) {
   }
 }
 const d = paths[0].latency;
+console.log('');
 for (const p of paths.slice(1)) {
   if (!d || !p.latency) continue;
   const l = p.latency;
-  console.log(`\nadded by ${p.key}: alone p50 +${fmt(l.idle.p50 - d.idle.p50, 2)} ms, p99 +${fmt(l.idle.p99 - d.idle.p99, 2)} ms; under load p50 +${fmt(l.loaded.p50 - d.loaded.p50, 2)} ms, p99 +${fmt(l.loaded.p99 - d.loaded.p99, 2)} ms`);
+  const plus = (x) => `${x >= 0 ? '+' : '−'}${fmt(Math.abs(x), 2)} ms`;
+  console.log(`added by ${p.key}: alone p50 ${plus(l.idle.p50 - d.idle.p50)}, p99 ${plus(l.idle.p99 - d.idle.p99)}; under load p50 ${plus(l.loaded.p50 - d.loaded.p50)}, p99 ${plus(l.loaded.p99 - d.loaded.p99)}`);
 }
-console.log(`\n(bench took ${fmt((performance.now() - startedAt) / 1000)} s; logs in ${work})`);
-if (paths.some((p) => p.failed)) process.exitCode = 1;
+const failed = paths.some((p) => p.failed || p.latencyError);
+// The transaction logs of one run are tens of MB; they are kept only when they can explain something.
+const keep = failed || process.env.BENCH_KEEP === '1';
+if (!keep) rmSync(work, { recursive: true, force: true });
+console.log(`\n(bench took ${fmt((performance.now() - startedAt) / 1000)} s${keep ? `; logs in ${work}` : '; BENCH_KEEP=1 keeps the logs'})`);
+if (failed) process.exitCode = 1;
