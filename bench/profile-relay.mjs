@@ -24,6 +24,8 @@ const TOP = Number(process.env.PROFILE_TOP ?? 25);
 const SMTP_SERVER = /\/node_modules\/smtp-server\//;
 // The load window: from the first to the last sample inside smtp-server's connection code.
 // (SMTPServer's constructor runs during start-up, before the catalog is loaded.)
+// sekisho's inspection core: where it runs tells inline inspection from a thread pool.
+const INSPECTION = /\/dist\/core\/inspect\.js$/;
 const SMTP_CONNECTION = /\/node_modules\/smtp-server\/.*smtp-connection\.js$/;
 
 const pct = (x) => (x === undefined ? '' : `${fmt(100 * x, 1)} %`);
@@ -62,7 +64,10 @@ function report(files) {
   }
   printMain(main.file, summarize(main.profile, { window: SMTP_CONNECTION, top: TOP }));
   const others = profiles.filter((p) => p !== main);
-  if (!others.length) console.log('\nNo other thread profiles: inspection ran on the main thread.');
+  const inspectsHere = hasFramesOf(main.profile, INSPECTION);
+  if (!others.length && inspectsHere) console.log('\nNo other thread profiles: inspection ran on the main thread.');
+  else if (!others.length) console.log('\nNo other thread profiles, and no inspection frames on the main thread: the inspection threads wrote no profile (a Worker started with its own execArgv does not inherit --cpu-prof).');
+  else if (inspectsHere) console.log('\n(The main thread has inspection frames too: some inspection ran inline.)');
   for (const other of others) {
     console.log(`\nOther thread: ${path.basename(other.file)} (whole profile)`);
     const s = summarize(other.profile, { top: 10 });
