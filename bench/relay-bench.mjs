@@ -1,68 +1,51 @@
 #!/usr/bin/env node
-// Relay benchmark (not a test): Postfix's smtp-source straight into smtp-sink, and the same
-// load through sekisho (1 worker, and `smtp.workers` = number of cores) into the same
-// smtp-sink, in one run. Throughput runs alternate between the paths for BENCH_ROUNDS
-// rounds and the median is reported, because loopback throughput on a shared machine
-// drifts by tens of percent between runs. Latency (connect → 250 after the message, p50
-// and p99) is measured separately by probe clients, alone and next to the load, so that
-// the probe does not take CPU from the throughput runs.
+// Relay benchmark (not a test), issue 9: in ONE run, Postfix's smtp-source
+//   A  straight into smtp-sink (direct),
+//   B  through sekisho, one process (default config: smtp.workers unset, inspection default),
+//   C  through sekisho with smtp.workers: 2,
+//   D  through Haraka 3.3.4 queue/smtp_proxy, one process (installed by npm into a cache),
+// all into the same smtp-sink. Throughput rounds alternate A B C D A B C D … for
+// BENCH_ROUNDS rounds; each path's median is reported, and so is the median of its ratio to
+// direct *within each round*, because loopback throughput on a shared machine drifts by
+// tens of percent between runs and a ratio taken inside one round cancels most of it.
+// The sink's counter must rise by exactly the number of messages sent; a path whose
+// messages do not all arrive is reported as failed, never as a speed.
+// Latency (connect → 250 after the message, p50 and p99) is measured separately by probe
+// clients, alone and next to the load, so that the probes do not take CPU from the
+// throughput runs.
 //
-//   npm run bench                       # 5,000 messages, 20 sessions, 10 KB each, 3 rounds
-//   BENCH_MESSAGES=20000 BENCH_ROUNDS=5 npm run bench
+//   npm run bench:relay                 # 5,000 messages, 20 sessions, 10 KB each, 3 rounds
+//   BENCH_MESSAGES=20000 BENCH_ROUNDS=5 npm run bench:relay
+//   BENCH_HARAKA=0 npm run bench:relay  # without Haraka
+//   BENCH_KEEP=1 npm run bench:relay    # keep the daemons' logs (kept anyway when a path fails)
 //
 // Needs smtp-source and smtp-sink (Debian package postfix). Run as root: smtp-sink drops
 // privileges to "nobody". Results and how to read them: docs/benchmarks.md.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { ensureHaraka, HARAKA_VERSION, startHaraka } from './haraka-peer.mjs';
+import { configAccepts, fmt, freePort, median, requireTools, runSource, startSekisho, startSink, stopProcess, waitForPort } from './smtp-tools.mjs';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 20);
 const SIZE = Number(process.env.BENCH_SIZE ?? 10240);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+const WITH_HARAKA = process.env.BENCH_HARAKA !== '0';
+const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT ?? 120) * 1000;
 const PROBES = 2; // sequential probe clients running next to the load
-const MAIN = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../dist/main.js');
+const IDLE_PROBES = 300;
+// Issue 9's targets, checked on the figures of this run.
+const TARGET_OF_DIRECT = 0.25;
+const TARGET_TIMES_HARAKA = 3;
+const load = { messages: MESSAGES, sessions: SESSIONS, size: SIZE, timeoutMs: TIMEOUT_MS };
+
+requireTools();
 const work = mkdtempSync(path.join(os.tmpdir(), 'sekisho-bench-'));
-
-for (const tool of ['smtp-source', 'smtp-sink']) {
-  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-    console.error(`bench: ${tool} not found (apt-get install postfix)`);
-    process.exit(2);
-  }
-}
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect({ port, host: '127.0.0.1' }, () => (s.destroy(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`port ${port} never opened`);
-}
-
-/** smtp-sink with -c prints "sess=N quit=N mesg=N" as it goes; we keep the last count. */
-function startSink(port) {
-  const sink = spawn('smtp-sink', ['-u', 'nobody', '-c', `127.0.0.1:${port}`, '1024'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  sink.messages = 0;
-  sink.stdout.on('data', (chunk) => {
-    const all = [...chunk.toString().matchAll(/mesg=(\d+)/g)];
-    if (all.length) sink.messages = Number(all[all.length - 1][1]);
-  });
-  return sink;
-}
+const startedAt = performance.now();
 
 /** One sequential SMTP client: connect → 220 → EHLO → MAIL → RCPT → DATA → 250 → QUIT. */
 function probeOnce(port, body) {
@@ -74,6 +57,7 @@ function probeOnce(port, body) {
     let buffer = '';
     let step = -1;
     let done = false;
+    socket.setTimeout(30_000, () => socket.destroy(new Error('probe timed out')));
     socket.on('data', (chunk) => {
       buffer += chunk.toString('latin1');
       while (/^\d{3} .*\r\n/m.test(buffer)) {
@@ -109,97 +93,146 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Throughput: smtp-source alone, messages/s. */
-async function throughput(port) {
-  const started = performance.now();
-  // Asynchronous: the sink's counter output must keep flowing meanwhile.
-  const source = spawn('smtp-source', ['-s', String(SESSIONS), '-m', String(MESSAGES), '-l', String(SIZE), '-f', 'bench@example.com', '-t', 'sink@example.net', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const status = await new Promise((resolve) => source.once('exit', resolve));
-  if (status !== 0) throw new Error(`smtp-source exited with ${status}`);
-  return MESSAGES / ((performance.now() - started) / 1000);
-}
-
-/** Latency a client sees, connect to final 250: alone, and next to the smtp-source load. */
+/** Latency a client sees, connect to final 250: alone, and next to a full smtp-source run. */
 async function latency(port) {
   const body = `Subject: probe\r\n\r\n${'x'.repeat(SIZE - 30)}\r\n.\r\n`;
   const idle = [];
-  for (let i = 0; i < 300; i++) idle.push(await probeOnce(port, body));
+  for (let i = 0; i < IDLE_PROBES; i++) idle.push(await probeOnce(port, body));
   const running = { value: true };
   const probe = probeWhile(port, running);
-  await throughput(port);
+  const run = await runSource(port, load);
   running.value = false;
   const loaded = await probe;
+  if (run.error) throw new Error(run.error);
   const stats = (a) => (a.sort((x, y) => x - y), { p50: percentile(a, 50), p99: percentile(a, 99), n: a.length });
   return { idle: stats(idle), loaded: stats(loaded) };
 }
 
-const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-
-async function startSekisho(sinkPort, workers) {
-  const config = path.join(work, `sekisho-${workers}.yaml`);
-  writeFileSync(config, `smtp:\n  listen: 127.0.0.1:0\n  upstream: smtp://127.0.0.1:${sinkPort}\n  workers: ${workers}\n  max_connections: 2000\n  max_connections_per_ip: 2000\nlog:\n  level: info\n`);
-  const logFile = path.join(work, `sekisho-${workers}.log`);
-  const out = openSync(logFile, 'w');
-  const proc = spawn(process.execPath, [MAIN, 'serve', '--config', config], { stdio: ['ignore', out, 'inherit'] });
-  let port;
-  for (let i = 0; i < 200 && !port; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"listening"'));
-    if (lines.length >= workers) port = Number(JSON.parse(lines[0]).smtp.split(':').pop());
-  }
-  if (!port) throw new Error('sekisho did not start');
-  return { proc, port, logFile };
-}
-
-async function stop(proc) {
-  proc.kill('SIGTERM');
-  await new Promise((resolve) => proc.once('exit', resolve));
-}
-
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+// inspect.threads (the worker-thread pool) may or may not exist in the build under test;
+// it is never written into the config, only reported.
+const threadsKey = configAccepts({ work, name: 'threads', yaml: 'inspect:\n  threads: 1\n' });
+const cores = os.availableParallelism?.() ?? os.cpus().length;
 
 const sinkPort = await freePort();
 const sink = startSink(sinkPort);
 await waitForPort(sinkPort);
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const cores = os.availableParallelism?.() ?? os.cpus().length;
-const paths = [{ name: 'smtp-source → smtp-sink (direct)', port: sinkPort }];
+const paths = [{ key: 'direct', name: 'smtp-source → smtp-sink (direct)', port: sinkPort }];
 const daemons = [];
-for (const workers of [...new Set([1, cores])]) {
-  const sekisho = await startSekisho(sinkPort, workers);
-  daemons.push(sekisho);
-  paths.push({ name: `smtp-source → sekisho (workers: ${workers}) → smtp-sink`, port: sekisho.port });
+const sekishoOne = await startSekisho({ work, name: 'sekisho-1', upstream: `smtp://127.0.0.1:${sinkPort}` });
+daemons.push(sekishoOne.proc);
+paths.push({ key: 'sekisho-1', name: 'smtp-source → sekisho (one process) → smtp-sink', port: sekishoOne.port });
+const sekishoN = await startSekisho({ work, name: `sekisho-${WORKERS}`, upstream: `smtp://127.0.0.1:${sinkPort}`, smtpYaml: `  workers: ${WORKERS}\n`, expectListening: WORKERS });
+daemons.push(sekishoN.proc);
+paths.push({ key: 'sekisho-n', name: `smtp-source → sekisho (smtp.workers: ${WORKERS}) → smtp-sink`, port: sekishoN.port });
+
+let harakaNote;
+if (WITH_HARAKA) {
+  try {
+    const installStarted = performance.now();
+    const { bin, cached, cacheDir } = ensureHaraka();
+    harakaNote = `Haraka ${HARAKA_VERSION} from ${cacheDir} (${cached ? 'cached' : `installed in ${fmt((performance.now() - installStarted) / 1000, 1)} s`})`;
+    const haraka = await startHaraka({ bin, work, nextHopPort: sinkPort });
+    daemons.push(haraka.proc);
+    paths.push({ key: 'haraka', name: `smtp-source → Haraka ${HARAKA_VERSION} smtp_proxy (one process) → smtp-sink`, port: haraka.port });
+  } catch (err) {
+    harakaNote = `Haraka was NOT measured: ${err.message}`;
+    console.error(`bench: ${harakaNote}`);
+  }
+} else harakaNote = 'Haraka was NOT measured: BENCH_HARAKA=0';
+
+for (const p of paths) {
+  p.rates = [];
+  p.ratios = []; // rate / direct's rate in the same round
+  p.failed = undefined;
 }
+
 // Rounds alternate the paths so that drift of the machine hits all of them alike.
-for (const path of paths) path.rates = [];
-let lost = 0;
 for (let round = 0; round < ROUNDS; round++) {
-  for (const path of paths) {
+  for (const p of paths) {
+    if (p.failed) continue;
     const before = sink.messages;
-    path.rates.push(await throughput(path.port));
+    const run = await runSource(p.port, load);
+    const arrived = (await sink.waitForCount(before + MESSAGES)) - before;
+    if (run.error) p.failed = `round ${round + 1}: ${run.error}`;
+    else if (arrived !== MESSAGES) p.failed = `round ${round + 1}: ${arrived} of ${MESSAGES} messages arrived at the sink`;
+    else {
+      p.rates.push(run.rate);
+      if (p.key === 'direct') p.ratios.push(1);
+      else if (!paths[0].failed) p.ratios.push(run.rate / paths[0].rates[round]);
+    }
     await new Promise((r) => setTimeout(r, 300));
-    lost += MESSAGES - (sink.messages - before);
+  }
+  if (paths[0].failed) break;
+}
+const byKey = Object.fromEntries(paths.map((p) => [p.key, p]));
+// sekisho one process against Haraka, also per round.
+const oneVsHaraka = byKey.haraka && !byKey.haraka.failed && !byKey['sekisho-1'].failed ? byKey['sekisho-1'].rates.map((r, i) => r / byKey.haraka.rates[i]) : [];
+
+for (const p of paths) {
+  if (p.failed) continue;
+  try {
+    p.latency = await latency(p.port);
+  } catch (err) {
+    p.latencyError = err.message;
   }
 }
-for (const path of paths) path.latency = await latency(path.port);
-for (const d of daemons) await stop(d.proc);
+for (const proc of daemons) await stopProcess(proc);
 sink.kill();
 
-const direct = median(paths[0].rates);
+const pct = (x) => `${fmt(100 * x, 1)} %`;
 console.log(`\nsekisho relay benchmark — ${fmt(MESSAGES)} messages of ${fmt(SIZE)} bytes, ${SESSIONS} parallel sessions, one message per connection, ${ROUNDS} alternating rounds (median)`);
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${cores}, Node ${process.version}, ${os.platform()} ${os.release()}`);
-console.log(`messages lost at the sink: ${lost}\n`);
-console.log('| path | msg/s (median) | runs | of direct |');
-console.log('|---|---:|---|---:|');
-for (const p of paths) console.log(`| ${p.name} | ${fmt(median(p.rates))} | ${p.rates.map((r) => fmt(r)).join(', ')} | ${fmt((100 * median(p.rates)) / direct, 1)} % |`);
-console.log(`\nLatency seen by a client, connect → 250 after the message (${PROBES} probe clients; "alone": 300 sequential messages, "under load": next to the smtp-source run):\n`);
+console.log(`sekisho inspection: ${threadsKey ? 'this build accepts inspect.threads; left at its default' : 'inline on the event loop (this build has no inspect.threads)'}`);
+console.log(`${harakaNote}\n`);
+console.log('| path | msg/s (median) | runs | of direct (median of per-round ratios) | per-round ratio |');
+console.log('|---|---:|---|---:|---|');
+for (const p of paths) {
+  if (p.failed) {
+    console.log(`| ${p.name} | **FAILED** | ${p.failed} | — | — |`);
+    continue;
+  }
+  const ratio = p.ratios.length ? pct(median(p.ratios)) : '—';
+  console.log(`| ${p.name} | ${fmt(median(p.rates))} | ${p.rates.map((r) => fmt(r)).join(', ')} | ${ratio} | ${p.ratios.map((r) => pct(r)).join(', ')} |`);
+}
+
+console.log('\nTargets (issue 9), on this run:');
+const one = byKey['sekisho-1'];
+if (one.failed || paths[0].failed) console.log(`- sekisho one process ≥ ${TARGET_OF_DIRECT * 100} % of direct: not measurable (a path failed)`);
+else {
+  const r = median(one.ratios);
+  console.log(`- sekisho one process ≥ ${TARGET_OF_DIRECT * 100} % of direct: ${pct(r)} → ${r >= TARGET_OF_DIRECT ? 'met' : 'NOT met'}`);
+}
+if (!byKey.haraka) console.log(`- sekisho one process ≥ ${TARGET_TIMES_HARAKA}× Haraka: NOT measured (Haraka did not run, see above)`);
+else if (byKey.haraka.failed) console.log(`- sekisho one process ≥ ${TARGET_TIMES_HARAKA}× Haraka: not measured (Haraka path failed: ${byKey.haraka.failed})`);
+else if (!oneVsHaraka.length) console.log(`- sekisho one process ≥ ${TARGET_TIMES_HARAKA}× Haraka: not measurable (sekisho path failed)`);
+else {
+  const r = median(oneVsHaraka);
+  console.log(`- sekisho one process ≥ ${TARGET_TIMES_HARAKA}× Haraka: ${fmt(r, 2)}× (per round: ${oneVsHaraka.map((x) => `${fmt(x, 2)}×`).join(', ')}) → ${r >= TARGET_TIMES_HARAKA ? 'met' : 'NOT met'}`);
+}
+
+console.log(`\nLatency seen by a client, connect → 250 after the message (${PROBES} probe clients; "alone": ${IDLE_PROBES} sequential messages, "under load": next to a full smtp-source run):\n`);
 console.log('| path | alone p50 | alone p99 | under load p50 | under load p99 |');
 console.log('|---|---:|---:|---:|---:|');
 for (const p of paths) {
-  const { idle, loaded } = p.latency;
-  console.log(`| ${p.name} | ${fmt(idle.p50, 2)} ms | ${fmt(idle.p99, 2)} ms | ${fmt(loaded.p50, 2)} ms | ${fmt(loaded.p99, 2)} ms |`);
+  if (p.failed) console.log(`| ${p.name} | — | — | — | — (throughput failed) |`);
+  else if (p.latencyError) console.log(`| ${p.name} | — | — | — | — (${p.latencyError}) |`);
+  else {
+    const { idle, loaded } = p.latency;
+    console.log(`| ${p.name} | ${fmt(idle.p50, 2)} ms | ${fmt(idle.p99, 2)} ms | ${fmt(loaded.p50, 2)} ms | ${fmt(loaded.p99, 2)} ms |`);
+  }
 }
 const d = paths[0].latency;
-const one = paths[1].latency;
-console.log(`\nadded by sekisho (workers: 1): alone p50 +${fmt(one.idle.p50 - d.idle.p50, 2)} ms, p99 +${fmt(one.idle.p99 - d.idle.p99, 2)} ms; under load p50 +${fmt(one.loaded.p50 - d.loaded.p50, 2)} ms, p99 +${fmt(one.loaded.p99 - d.loaded.p99, 2)} ms`);
+console.log('');
+for (const p of paths.slice(1)) {
+  if (!d || !p.latency) continue;
+  const l = p.latency;
+  const plus = (x) => `${x >= 0 ? '+' : '−'}${fmt(Math.abs(x), 2)} ms`;
+  console.log(`added by ${p.key}: alone p50 ${plus(l.idle.p50 - d.idle.p50)}, p99 ${plus(l.idle.p99 - d.idle.p99)}; under load p50 ${plus(l.loaded.p50 - d.loaded.p50)}, p99 ${plus(l.loaded.p99 - d.loaded.p99)}`);
+}
+const failed = paths.some((p) => p.failed || p.latencyError);
+// The transaction logs of one run are tens of MB; they are kept only when they can explain something.
+const keep = failed || process.env.BENCH_KEEP === '1';
+if (!keep) rmSync(work, { recursive: true, force: true });
+console.log(`\n(bench took ${fmt((performance.now() - startedAt) / 1000)} s${keep ? `; logs in ${work}` : '; BENCH_KEEP=1 keeps the logs'})`);
+if (failed) process.exitCode = 1;

@@ -1,0 +1,135 @@
+// Shared by the relay benchmark and the CPU profile script: Postfix's smtp-source and
+// smtp-sink, a sekisho daemon on a temporary config, and stopping processes cleanly.
+// Not a test helper: nothing here asserts anything about speed.
+import { spawn, spawnSync } from 'node:child_process';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+export const MAIN = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../dist/main.js');
+
+/** Exits with 2 when a Postfix tool is missing: the figures would be meaningless without them. */
+export function requireTools(tools = ['smtp-source', 'smtp-sink']) {
+  for (const tool of tools) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+      console.error(`bench: ${tool} not found (apt-get install postfix)`);
+      process.exit(2);
+    }
+  }
+}
+
+export async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function waitForPort(port, timeoutMs = 5000) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect({ port, host: '127.0.0.1' }, () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`port ${port} never opened`);
+}
+
+/**
+ * smtp-sink with -c prints "sess=N quit=N mesg=N" as it goes; we keep the last count. It is
+ * the one witness that a path really relayed: a proxy that answers 250 without delivering
+ * would otherwise look fast. smtp-sink refuses to run as root without -u nobody.
+ */
+export function startSink(port) {
+  const sink = spawn('smtp-sink', ['-u', 'nobody', '-c', `127.0.0.1:${port}`, '1024'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  sink.messages = 0;
+  sink.stdout.on('data', (chunk) => {
+    const all = [...chunk.toString().matchAll(/mesg=(\d+)/g)];
+    if (all.length) sink.messages = Number(all[all.length - 1][1]);
+  });
+  /** Resolves with the count once it reaches `target`, or with what it is after `timeoutMs`. */
+  sink.waitForCount = async (target, timeoutMs = 2000) => {
+    const deadline = performance.now() + timeoutMs;
+    while (sink.messages < target && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return sink.messages;
+  };
+  return sink;
+}
+
+/**
+ * One smtp-source run, asynchronously so the sink's counter output keeps flowing meanwhile.
+ * Never throws: a path that fails is reported as failed, not as a speed.
+ */
+export async function runSource(port, { messages, sessions, size, timeoutMs = 120_000 }) {
+  const started = performance.now();
+  const args = ['-s', String(sessions), '-m', String(messages), '-l', String(size), '-f', 'bench@example.com', '-t', 'sink@example.net', `127.0.0.1:${port}`];
+  const source = spawn('smtp-source', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  source.stderr.on('data', (chunk) => {
+    if (stderr.length < 4000) stderr += chunk.toString();
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    source.kill('SIGKILL');
+  }, timeoutMs);
+  const status = await new Promise((resolve) => source.once('exit', (code, signal) => resolve(code ?? signal)));
+  clearTimeout(timer);
+  const ms = performance.now() - started;
+  const error = timedOut ? `smtp-source did not finish within ${timeoutMs / 1000} s` : status !== 0 ? `smtp-source exited with ${status}: ${stderr.trim().split('\n').slice(-2).join(' / ')}` : undefined;
+  return { ms, rate: messages / (ms / 1000), error };
+}
+
+/**
+ * A sekisho daemon relaying to `upstream` with the default configuration, except what
+ * `yaml` adds under `smtp:` (e.g. "  workers: 2\n") and the connection caps, raised so
+ * that 20 parallel sessions from one address are not refused.
+ */
+export async function startSekisho({ work, name, upstream, smtpYaml = '', extraYaml = '', nodeArgs = [], expectListening = 1 }) {
+  const config = path.join(work, `${name}.yaml`);
+  writeFileSync(config, `smtp:\n  listen: 127.0.0.1:0\n  upstream: ${upstream}\n  max_connections: 2000\n  max_connections_per_ip: 2000\n${smtpYaml}log:\n  level: info\n${extraYaml}`);
+  const logFile = path.join(work, `${name}.log`);
+  const out = openSync(logFile, 'w');
+  const proc = spawn(process.execPath, [...nodeArgs, MAIN, 'serve', '--config', config], { stdio: ['ignore', out, 'inherit'] });
+  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
+  proc.exited = exited;
+  let port;
+  for (let i = 0; i < 300 && !port; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    // Only the SMTP listener's lines: the admin server logs "listening" too.
+    const lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"listening"') && l.includes('"smtp"'));
+    if (lines.length >= expectListening) port = Number(JSON.parse(lines[0]).smtp.split(':').pop());
+    if (proc.exitCode !== null) break;
+  }
+  if (!port) {
+    proc.kill('SIGKILL');
+    throw new Error(`sekisho (${name}) did not start; log: ${logFile}`);
+  }
+  return { proc, port, logFile, config };
+}
+
+/** Config keys of the build under test: a key it does not know makes `config check` exit 2. */
+export function configAccepts({ work, name, yaml }) {
+  const file = path.join(work, `probe-${name}.yaml`);
+  writeFileSync(file, `smtp:\n  listen: 127.0.0.1:0\n  upstream: smtp://127.0.0.1:25\n${yaml}`);
+  return spawnSync(process.execPath, [MAIN, 'config', 'check', file], { encoding: 'utf8' }).status === 0;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code or signal. */
+export async function stopProcess(proc, graceMs = 10_000) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode ?? proc.signalCode;
+  const exited = proc.exited ?? new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+  const result = await exited;
+  clearTimeout(timer);
+  return result;
+}
+
+export const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+export const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
