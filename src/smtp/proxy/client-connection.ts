@@ -4,6 +4,7 @@ import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import { filterMessage, type Disposition, type FilterDeps } from '../../filter/filter-message.js';
 import { INTERNAL_ERROR } from '../../filter/filter-replies.js';
 import type { Logger } from '../../log/logger.js';
+import type { MessageBuffers } from '../../message/message-buffers.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { NextHopSession } from '../next-hop/next-hop.js';
 import { NextHopError } from '../next-hop/next-hop-error.js';
@@ -17,6 +18,8 @@ export interface ConnectionContext {
   readonly logger: Logger;
   readonly nextHopDescription: string;
   maxMessageBytes(): number;
+  /** Where messages are collected; each goes back once its transaction has ended. */
+  readonly buffers: MessageBuffers;
   /** The filter's dependencies as configured now (they change on reload). */
   filter(): FilterDeps;
   readonly metrics: Metrics;
@@ -93,12 +96,22 @@ export class ClientConnection {
 
   async data(stream: Readable): Promise<SmtpReply> {
     const tx = this.current();
-    const collected = await collectMessage(stream, this.context.maxMessageBytes());
+    const collected = await collectMessage(stream, this.context.maxMessageBytes(), this.context.buffers);
     if (collected.kind === 'too-big') {
       tx.size = collected.bytes;
       return this.refuse(tx, messageTooBig(this.context.maxMessageBytes()));
     }
     const message = collected.message;
+    try {
+      return await this.filterAndAct(tx, message);
+    } finally {
+      // Relayed (the next hop's final reply is in, every byte was written), held (durable)
+      // or refused: nothing uses the message any more.
+      this.context.buffers.give(message);
+    }
+  }
+
+  private async filterAndAct(tx: Transaction, message: Buffer): Promise<SmtpReply> {
     tx.size = message.length;
     let disposition: Disposition;
     try {

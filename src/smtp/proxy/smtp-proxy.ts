@@ -6,6 +6,7 @@ import type { ListenAddress } from '../../config/values.js';
 import type { Logger } from '../../log/logger.js';
 import type { FilterDeps } from '../../filter/filter-message.js';
 import type { Inspector } from '../../filter/inspector.js';
+import { MessageBuffers } from '../../message/message-buffers.js';
 import type { Metrics, ReplyStage } from '../../metrics/metrics.js';
 import type { Policy } from '../../policy/decide.js';
 import type { TagSettings } from '../../policy/policy-config.js';
@@ -46,6 +47,7 @@ export class SmtpProxy {
   private readonly perClient = new PerClientCounter();
   private draining = false;
   private filterDeps: FilterDeps;
+  private readonly buffers = new MessageBuffers();
 
   constructor(
     private settings: ProxySettings,
@@ -188,6 +190,7 @@ export class SmtpProxy {
       nextHopDescription: this.nextHop.description,
       maxMessageBytes: () => this.settings.maxMessageBytes,
       filter: () => this.filterDeps,
+      buffers: this.buffers,
       metrics: this.metrics,
     }));
     this.metrics.smtpReplies.inc({ stage: 'connect', class: '2xx' });
