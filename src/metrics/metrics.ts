@@ -35,6 +35,14 @@ export class Metrics {
   readonly quarantineDeleted: Counter;
   readonly unscannable: Counter<'reason'>;
   readonly configReloads: Counter<'result'>;
+  readonly inspectQueueDepth: Gauge;
+  readonly inspectQueueCapacity: Gauge;
+  readonly inspectWorkers: Gauge;
+  readonly inspectWorkersBusy: Gauge;
+  readonly inspectWorkerRestarts: Counter<'reason'>;
+  readonly inspectQueueFull: Counter;
+  readonly eventLoopLagP99: Gauge;
+  readonly eventLoopLagMax: Gauge;
   private readonly buildInfo: Gauge<'version' | 'node'>;
 
   constructor(version: string, options: { processMetrics?: boolean } = {}) {
@@ -73,6 +81,20 @@ export class Metrics {
     this.quarantineDeleted = new Counter({ name: 'sekisho_quarantine_deleted_total', help: 'Quarantined messages deleted by an admin or by the retention purge.', registers: r });
     this.unscannable = new Counter({ name: 'sekisho_unscannable_total', help: 'Parts or messages not inspected, by the limit or fault that stopped it.', labelNames: ['reason'], registers: r });
     this.configReloads = new Counter({ name: 'sekisho_config_reloads_total', help: 'Configuration reloads (SIGHUP), by result.', labelNames: ['result'], registers: r });
+    this.inspectQueueDepth = new Gauge({ name: 'sekisho_inspect_queue_depth', help: 'Messages waiting for an inspection worker.', registers: r });
+    this.inspectQueueCapacity = new Gauge({ name: 'sekisho_inspect_queue_capacity', help: 'Messages the inspection queue holds at most (inspect.max_queue).', registers: r });
+    this.inspectWorkers = new Gauge({ name: 'sekisho_inspect_workers', help: 'Inspection worker threads (0 = inline).', registers: r });
+    this.inspectWorkersBusy = new Gauge({ name: 'sekisho_inspect_workers_busy', help: 'Inspection workers inspecting a message now.', registers: r });
+    this.inspectWorkerRestarts = new Counter({
+      name: 'sekisho_inspect_worker_restarts_total',
+      help: 'Inspection workers terminated and replaced, by reason (deadline: still busy at inspect.time_budget; crash: threw or exited; memory: hit its resourceLimits).',
+      labelNames: ['reason'],
+      registers: r,
+    });
+    this.inspectQueueFull = new Counter({ name: 'sekisho_inspect_queue_full_total', help: 'Messages refused with 451 4.3.2 because the inspection queue was full.', registers: r });
+    // The worst worker's lag, not the sum of all workers'.
+    this.eventLoopLagP99 = new Gauge({ name: 'sekisho_event_loop_lag_p99_seconds', help: 'Event-loop delay of the process, 99th percentile over the interval since the previous scrape.', registers: r, aggregator: 'max' });
+    this.eventLoopLagMax = new Gauge({ name: 'sekisho_event_loop_lag_max_seconds', help: 'Event-loop delay of the process, maximum over the interval since the previous scrape.', registers: r, aggregator: 'max' });
     this.buildInfo = new Gauge({
       name: 'sekisho_build_info',
       help: 'sekisho version and Node.js version; always 1.',
@@ -88,6 +110,7 @@ export class Metrics {
     for (const stage of STAGES) for (const cls of CLASSES) this.smtpReplies.inc({ stage, class: cls }, 0);
     for (const kind of UPSTREAM_ERRORS) this.upstreamErrors.inc({ kind }, 0);
     for (const result of ['ok', 'refused']) this.configReloads.inc({ result }, 0);
+    for (const reason of ['deadline', 'crash', 'memory']) this.inspectWorkerRestarts.inc({ reason }, 0);
   }
 
   /** One inspected message and what the policy did with it. */
