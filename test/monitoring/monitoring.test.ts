@@ -22,6 +22,11 @@ const EXPECTED_ALERTS = [
   'SekishoUnscannableSpike',
   'SekishoQuarantineGrowing',
   'SekishoConfigReloadFailed',
+  'SekishoInspectQueueSaturated',
+  'SekishoInspectQueueFull',
+  'SekishoInspectWorkerCrashed',
+  'SekishoInspectDeadlineRestarts',
+  'SekishoEventLoopLagHigh',
 ];
 
 const EXPECTED_PANELS = [
