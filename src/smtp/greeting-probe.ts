@@ -35,8 +35,10 @@ export function probeGreeting(host: string, port: number, timeoutMs: number): Pr
       socket.removeAllListeners('data');
       if (quit) {
         socket.end('QUIT\r\n');
-        // A server that never closes its side must not keep the socket open.
+        // A server that never closes its side must not keep the socket open, nor keep a
+        // `sekisho healthcheck` process from exiting.
         socket.setTimeout(timeoutMs, () => socket.destroy());
+        socket.unref();
       } else {
         socket.destroy();
       }
