@@ -1,5 +1,5 @@
-import net from 'node:net';
 import type { LoadedConfig } from '../config/load-config.js';
+import { probeGreeting } from '../smtp/greeting-probe.js';
 
 /**
  * `sekisho healthcheck`, the Docker HEALTHCHECK (exit 0 healthy, 1 not): GET /healthz on
@@ -12,25 +12,20 @@ export async function healthcheck(loaded: LoadedConfig, timeoutMs = 5000): Promi
   if (admin) return httpHealth(local(admin.host), admin.port, timeoutMs);
   const { host, port } = loaded.config.smtp.listen;
   const target = local(host);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: target, port });
-    let greeting = '';
-    const done = (ok: boolean, detail: string) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ ok, detail });
-    };
-    const timer = setTimeout(() => done(false, `no greeting from ${target}:${port} within ${timeoutMs} ms`), timeoutMs);
-    socket.on('error', (err: NodeJS.ErrnoException) => done(false, `cannot connect to ${target}:${port}: ${err.code ?? err.message}`));
-    socket.on('data', (chunk) => {
-      greeting += chunk.toString('latin1');
-      const line = greeting.split('\r\n')[0];
-      if (greeting.includes('\r\n') && line !== undefined) {
-        socket.write('QUIT\r\n');
-        done(line.startsWith('220'), line);
-      }
-    });
-  });
+  const where = `${target}:${port}`;
+  const outcome = await probeGreeting(target, port, timeoutMs);
+  switch (outcome.kind) {
+    case 'greeting':
+      return { ok: outcome.code === 220, detail: outcome.line };
+    case 'error':
+      return { ok: false, detail: `cannot connect to ${where}: ${outcome.error}` };
+    case 'timeout':
+      return { ok: false, detail: `no greeting from ${where} within ${timeoutMs} ms` };
+    case 'closed':
+      return { ok: false, detail: `${where} closed the connection before its greeting` };
+    case 'not-smtp':
+      return { ok: false, detail: `${where} does not answer with an SMTP greeting` };
+  }
 }
 
 /** A wildcard listen address is reached on loopback. */

@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminServer } from '../admin/admin-server.js';
+import { bearerToken, sameSecret } from '../admin/auth.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -96,10 +96,9 @@ function reply(res: ServerResponse, status: number, type: string, body: string, 
   res.end(body);
 }
 
-/** Open unless admin.metrics_token is set; then its bearer token, compared in constant time. */
+/** Open unless admin.metrics_token is set; then its bearer token, read and compared as the admin API's is. */
 function metricsAllowed(req: IncomingMessage, token: string | undefined): boolean {
   if (!token) return true;
-  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(token));
+  const presented = bearerToken(req);
+  return presented !== undefined && sameSecret(presented, token);
 }

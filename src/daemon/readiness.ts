@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
 import { access, open, rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import type { Upstream } from '../config/values.js';
+import { probeGreeting } from '../smtp/greeting-probe.js';
 
 export interface Check {
   readonly ok: boolean;
@@ -56,33 +56,22 @@ function probeUpstream(upstream: Upstream): Promise<Check> {
   return smtpGreeting(upstream.host, upstream.port);
 }
 
-/** Connects, reads the greeting, says QUIT: the next hop is up when it greets with 220. */
-function smtpGreeting(host: string, port: number): Promise<Check> {
-  return new Promise((resolve) => {
-    const where = `${host}:${port}`;
-    const socket = net.connect({ host, port });
-    let buffer = '';
-    const done = (check: Check) => {
-      clearTimeout(timer);
-      socket.removeAllListeners('data');
-      socket.end();
-      resolve(check);
-    };
-    const timer = setTimeout(() => done({ ok: false, detail: `${where}: no greeting within ${PROBE_TIMEOUT_MS} ms` }), PROBE_TIMEOUT_MS);
-    socket.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('latin1');
-      // A multi-line greeting ends with "220 " (RFC 5321 §4.2.1).
-      const last = buffer.split('\r\n').find((line) => /^\d{3} /.test(line));
-      if (last === undefined) {
-        if (buffer.length > 4096) done({ ok: false, detail: `${where}: not an SMTP greeting` });
-        return;
-      }
-      socket.write('QUIT\r\n');
-      done(last.startsWith('220') ? { ok: true, detail: `${where} greets: ${last.slice(0, 80)}` } : { ok: false, detail: `${where} refuses: ${last.slice(0, 80)}` });
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, detail: `${where}: ${err.code ?? err.message}` }));
-    socket.on('close', () => done({ ok: false, detail: `${where}: closed before greeting` }));
-  });
+/** The next hop is up when it greets with 220. */
+async function smtpGreeting(host: string, port: number): Promise<Check> {
+  const where = `${host}:${port}`;
+  const outcome = await probeGreeting(host, port, PROBE_TIMEOUT_MS);
+  switch (outcome.kind) {
+    case 'greeting':
+      return outcome.code === 220 ? { ok: true, detail: `${where} greets: ${outcome.line.slice(0, 80)}` } : { ok: false, detail: `${where} refuses: ${outcome.line.slice(0, 80)}` };
+    case 'error':
+      return { ok: false, detail: `${where}: ${outcome.error}` };
+    case 'timeout':
+      return { ok: false, detail: `${where}: no greeting within ${PROBE_TIMEOUT_MS} ms` };
+    case 'closed':
+      return { ok: false, detail: `${where}: closed before greeting` };
+    case 'not-smtp':
+      return { ok: false, detail: `${where}: not an SMTP greeting` };
+  }
 }
 
 /** Creates and removes a file: permissions, a read-only mount and a full inode table all show. */

@@ -71,6 +71,11 @@ describe('GET /metrics, /healthz, /readyz on the admin port', () => {
     expect((await fetch(url)).status).toBe(401);
     expect((await fetch(url, { headers: { authorization: 'Bearer wrong-token-000000' } })).status).toBe(401);
     expect((await fetch(url, { headers: { authorization: 'Bearer prometheus-scrape-7c2e91' } })).status).toBe(200);
+    // Read as the admin API reads its token: the scheme is case-insensitive (RFC 7235 §2.1),
+    // and another scheme carrying the same secret is no bearer token.
+    expect((await fetch(url, { headers: { authorization: 'bearer prometheus-scrape-7c2e91' } })).status).toBe(200);
+    expect((await fetch(url, { headers: { authorization: 'Basic prometheus-scrape-7c2e91' } })).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: 'Bearer ' } })).status).toBe(401);
   });
 
   it('/healthz says alive; /readyz checks the listener, the next hop and the quarantine', async () => {

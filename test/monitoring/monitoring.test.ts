@@ -22,6 +22,11 @@ const EXPECTED_ALERTS = [
   'SekishoUnscannableSpike',
   'SekishoQuarantineGrowing',
   'SekishoConfigReloadFailed',
+  'SekishoInspectQueueSaturated',
+  'SekishoInspectQueueFull',
+  'SekishoInspectWorkerCrashed',
+  'SekishoInspectDeadlineRestarts',
+  'SekishoEventLoopLagHigh',
 ];
 
 const EXPECTED_PANELS = [
@@ -37,6 +42,11 @@ const EXPECTED_PANELS = [
   'Tempfail and reject share (DATA)',
   'Next-hop errors by kind',
   'Unscannable by reason',
+  'Inspection queue depth vs capacity',
+  'Busy inspection workers vs workers',
+  'Inspection worker restarts by reason',
+  'Inspection queue-full refusals',
+  'Event-loop lag between scrapes (p99, max)',
   'Active SMTP connections',
   'SMTP connection rate',
   'Config reloads',
@@ -306,6 +316,16 @@ describe('Grafana dashboard', () => {
     expect(unit('Next-hop latency')).toBe('s');
     expect(unit('Quarantine size')).toBe('bytes');
     expect(unit('Tempfail and reject share (DATA)')).toBe('percentunit');
+    expect(unit('Inspection worker restarts by reason')).toBe('cpm');
+    expect(unit('Inspection queue-full refusals')).toBe('cpm');
+    expect(unit('Event-loop lag between scrapes (p99, max)')).toBe('s');
+    // The inspection panels sit in the Inspection row, before the next row starts.
+    const inspectionRow = panels.find((p) => p.type === 'row' && p.title === 'Inspection')!.gridPos!.y;
+    const nextRow = Math.min(...panels.filter((p) => p.type === 'row' && p.gridPos!.y > inspectionRow).map((p) => p.gridPos!.y));
+    for (const title of ['Inspection queue depth vs capacity', 'Busy inspection workers vs workers', 'Inspection worker restarts by reason', 'Inspection queue-full refusals', 'Event-loop lag between scrapes (p99, max)']) {
+      const y = panels.find((p) => p.title === title)!.gridPos!.y;
+      expect(y > inspectionRow && y < nextRow, `${title} in the Inspection row`).toBe(true);
+    }
   });
 
   it('takes rates over $__rate_interval (or $__range), never a fixed window', () => {
