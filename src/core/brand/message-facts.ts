@@ -1,8 +1,8 @@
 import { getDomain } from 'tldts';
 import type { RootHeaders } from '../mime/mime-walker.js';
-import { htmlToText } from '../mime/message-text.js';
+import { readHtml } from '../mime/html-reading.js';
 import type { BrandChecker } from './brand-checker.js';
-import { extractLinks, type Link } from './links.js';
+import { linksOf, type Link, type ReadPart } from './links.js';
 import { judgeHost, normaliseHost, type HostJudgement } from './lookalike.js';
 import { credentialWords, lurePhrases } from './lure.js';
 import { parseMailboxes, type Mailbox } from './mailbox.js';
@@ -20,6 +20,8 @@ export interface BrandInput {
 
 /** Bounds on what is read: a phish says its piece in the first few hundred kilobytes. */
 const MAX_TEXT_CHARS = 512 * 1024;
+/** HTML is mostly markup: twice the text bound is read of it, for its text and its links alike. */
+const MAX_HTML_CHARS = 2 * MAX_TEXT_CHARS;
 const MAX_LINKS = 500;
 
 /** A sender identity of the message: From, Reply-To, Sender or the envelope MAIL FROM. */
@@ -65,11 +67,15 @@ export class MessageFacts {
       for (const n of checker.displayNames.find(mailbox.name)) this.remember(this.displayNamed, n.brand, n.name);
     }
     for (const n of checker.mentions.find(input.subject)) this.remember(this.subjectNamed, n.brand, n.name);
+    // Each HTML part is tokenized once, for its text and its links both.
+    const parts: ReadPart[] = input.bodies.map((b) =>
+      b.kind === 'html' ? { kind: 'html', reading: readHtml(b.content.slice(0, MAX_HTML_CHARS)) } : { kind: 'text', content: b.content },
+    );
     const texts: string[] = [];
     let budget = MAX_TEXT_CHARS;
-    for (const body of input.bodies) {
+    for (const part of parts) {
       if (budget <= 0) break;
-      const text = (body.kind === 'html' ? htmlToText(body.content.slice(0, budget * 2)) : body.content).slice(0, budget);
+      const text = (part.kind === 'html' ? part.reading.visibleText : part.content).slice(0, budget);
       budget -= text.length;
       texts.push(text);
     }
@@ -78,7 +84,7 @@ export class MessageFacts {
     for (const n of checker.mentions.find(body)) this.remember(this.named, n.brand, n.name);
     this.lures = lurePhrases(`${input.subject}\n${body}`);
     this.signIn = credentialWords(`${input.subject}\n${body}`);
-    this.links = extractLinks(input.bodies, { maxLinks: MAX_LINKS, maxChars: MAX_TEXT_CHARS });
+    this.links = linksOf(parts, { maxLinks: MAX_LINKS, maxChars: MAX_TEXT_CHARS });
   }
 
   /** The catalog's judgement of a host, computed once per message. */
