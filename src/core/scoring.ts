@@ -3,7 +3,8 @@ import type { Finding, Severity, Verdict, VerdictName } from './verdict.js';
 /** Points per finding; the score is their sum, capped at 100. */
 const WEIGHT: Record<Severity, number> = { info: 0, low: 10, medium: 40, high: 100 };
 
-const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3 };
+/** Severities in order, for comparing and sorting findings (the one table; policy uses it too). */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, low: 1, medium: 2, high: 3 };
 
 /**
  * From findings to the verdict record. The worst finding decides: high → malicious,
@@ -16,7 +17,7 @@ export function verdictOf(findings: readonly Finding[]): Verdict {
   let score = 0;
   let unscannable = false;
   for (const f of findings) {
-    if (RANK[f.severity] > RANK[worst]) worst = f.severity;
+    if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst]) worst = f.severity;
     score += WEIGHT[f.severity];
     if (f.detector === 'limits') unscannable = true;
   }
