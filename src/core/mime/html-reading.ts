@@ -220,53 +220,77 @@ export function readHtml(html: string): HtmlReading {
   let attribName = '';
   let attribValue = '';
   const slice = (start: number, end: number): string => html.slice(start, end);
+  // Adjacent text runs are joined before use: on "<<<<…" the Tokenizer reports each "<" as
+  // text of its own, and a million one-character strings cost more than the tokenizing.
+  let textStart = -1;
+  let textEnd = -1;
+  const flushText = (): void => {
+    if (textStart >= 0) text(slice(textStart, textEnd));
+    textStart = -1;
+  };
   const tokenizer = new Tokenizer(
     { decodeEntities: true },
     {
       onopentagname(start, end) {
+        flushText();
         tagName = slice(start, end).toLowerCase();
         attribs = new Map();
       },
       onattribname(start, end) {
+        flushText();
         attribName = slice(start, end).toLowerCase();
         attribValue = '';
       },
       onattribdata(start, end) {
+        flushText();
         attribValue += slice(start, end);
       },
       onattribentity(codepoint) {
+        flushText();
         attribValue += String.fromCodePoint(codepoint);
       },
       onattribend() {
+        flushText();
         if (!attribs.has(attribName)) attribs.set(attribName, attribValue);
       },
       onopentagend() {
+        flushText();
         open(tagName, attribs);
         if (VOID.has(tagName)) close(tagName);
       },
       onselfclosingtag() {
+        flushText();
         // "<a/>" does not close a non-void element in HTML; void ones close anyway.
         open(tagName, attribs);
         if (VOID.has(tagName)) close(tagName);
       },
       onclosetag(start, end) {
+        flushText();
         close(slice(start, end).toLowerCase());
       },
       ontext(start, end) {
-        text(slice(start, end));
+        if (textStart >= 0 && textEnd === start) {
+          textEnd = end;
+        } else {
+          flushText();
+          textStart = start;
+          textEnd = end;
+        }
       },
       ontextentity(codepoint) {
+        flushText();
         text(String.fromCodePoint(codepoint));
       },
-      oncdata() {},
-      oncomment() {},
-      ondeclaration() {},
-      onprocessinginstruction() {},
-      onend() {},
+      oncdata: flushText,
+      oncomment: flushText,
+      ondeclaration: flushText,
+      onprocessinginstruction: flushText,
+      onend: flushText,
     },
   );
   tokenizer.write(html);
   tokenizer.end();
+  flushText();
   closeAnchor();
 
   return {
