@@ -147,6 +147,16 @@ const FAMILIES = {
   'header-fields': (n) => message({ headers: Array.from({ length: Math.floor(n / 16) }, (_, i) => `X-F${i}: v${i}`), body: 'hi' }),
   'header-from-many': (n) =>
     message({ headers: Array.from({ length: Math.floor(n / 40) }, (_, i) => `From: "Amazon ${i}" <a${i}@amaz0n${i % 50}.example>`), body: 'hi' }),
+  // mailbox.ts: /[>\s]+$/ on an address's domain and the unanchored local-part run of
+  // addressesInName were quadratic within each 8 KB From value; a header holds a hundred.
+  'header-from-runs': (n) =>
+    message({
+      headers: Array.from({ length: Math.max(1, Math.floor(Math.min(n, 768 * 1024) / 16500)) }, () => [
+        `From: "${fill('a', 8000)}" <a@sender.example>`,
+        `From: a@b.example${fill('> ', 4000)}x`,
+      ]).flat(),
+      body: 'hi',
+    }),
   'subject-encoded-words': (n) => {
     const word = `=?UTF-8?B?${Buffer.from('アマゾン本人確認 ').toString('base64')}?=`;
     return message({ subject: fill(`${word}\r\n `, n).trimEnd(), body: 'hi' });
