@@ -1,4 +1,4 @@
-import { SEVERITY_RANK as RANK, type Finding, type Severity, type Verdict, type VerdictName } from './verdict.js';
+import { SEVERITY_RANK, type Finding, type Severity, type Verdict, type VerdictName } from './verdict.js';
 
 /** Points per finding; the score is their sum, capped at 100. */
 const WEIGHT: Record<Severity, number> = { info: 0, low: 10, medium: 40, high: 100 };
@@ -14,7 +14,7 @@ export function verdictOf(findings: readonly Finding[]): Verdict {
   let score = 0;
   let unscannable = false;
   for (const f of findings) {
-    if (RANK[f.severity] > RANK[worst]) worst = f.severity;
+    if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst]) worst = f.severity;
     score += WEIGHT[f.severity];
     if (f.detector === 'limits') unscannable = true;
   }

@@ -90,7 +90,12 @@ function fieldAt(message: Buffer, start: number, end: number): HeaderField {
  * most MUAs still accept, so "X-Sekisho-Verdict : clean" is a forged verdict too).
  */
 export function fieldKey(field: HeaderField): string {
-  return field.name.replace(/[ \t]+$/, '').toLowerCase();
+  // A loop, not /[ \t]+$/: that regex is quadratic on a run of blanks not at the end, and
+  // a name is up to the 1 MB header limit ("X" + 40,000 spaces + "y:" took 2.3 s).
+  const name = field.name;
+  let end = name.length;
+  while (end > 0 && (name[end - 1] === ' ' || name[end - 1] === '\t')) end--;
+  return name.slice(0, end).toLowerCase();
 }
 
 /** The value of a field: the bytes after the colon, continuation lines included, without the final line ending. */

@@ -24,7 +24,7 @@ export function decodeSubject(raw: Buffer): string {
 /** decodeSubject for any unstructured or display field (From, Sender): same rules. */
 export function decodeHeaderText(raw: Buffer): string {
   // RFC 5322 §2.2.3: unfolding removes the line break only, the WSP after it stays.
-  const value = Buffer.from(raw.toString('latin1').replace(/\r?\n(?=[ \t])/g, '').replace(/[\r\n]+$/, ''), 'latin1');
+  const value = Buffer.from(trimEnd(raw.toString('latin1').replace(/\r?\n(?=[ \t])/g, ''), '\r\n'), 'latin1');
   let text: string;
   if (value.some((b) => b >= 0x80)) text = decode8bit(value);
   else if (value.includes(ESC)) text = decodeCharset(value, 'ISO-2022-JP');
@@ -69,7 +69,20 @@ function japaneseScore(text: string): number {
 
 /** RFC 5322 WSP and line breaks only: an ideographic space (U+3000) is part of the subject. */
 export function trimWsp(text: string): string {
-  return text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+  let start = 0;
+  while (start < text.length && ' \t\r\n'.includes(text[start] as string)) start++;
+  return trimEnd(text.slice(start), ' \t\r\n');
+}
+
+/**
+ * `text` without trailing characters of `chars`. A loop, not /[…]+$/: an anchored run
+ * pattern retries from every character of a run that is not at the end, quadratic on a
+ * Subject of blanks or bare CRs (40,000 of them took 3 to 6 s; the header block allows 1 MB).
+ */
+function trimEnd(text: string, chars: string): string {
+  let end = text.length;
+  while (end > 0 && chars.includes(text[end - 1] as string)) end--;
+  return text.slice(0, end);
 }
 
 

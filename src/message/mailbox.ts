@@ -31,9 +31,20 @@ export function parseMailboxes(value: string): Mailbox[] {
     }
     name = decodeHeader(name.replace(/^"(.*)"$/s, '$1').replace(/\\(.)/g, '$1')).trim();
     const at = address.lastIndexOf('@');
-    out.push({ name, address, domain: at >= 0 ? address.slice(at + 1).replace(/[>\s]+$/, '').toLowerCase() : '' });
+    out.push({ name, address, domain: at >= 0 ? trimAngleAndSpace(address.slice(at + 1)).toLowerCase() : '' });
   }
   return out;
+}
+
+/**
+ * Drops trailing ">" and whitespace. A loop, not /[>\s]+$/: that retries from every
+ * character of a run not at the end, quadratic even within the 8 KB a value is cut to
+ * (a From of "a@b" + 8,000 × "> " + "x", repeated in every From field a header allows).
+ */
+function trimAngleAndSpace(s: string): string {
+  let end = s.length;
+  while (end > 0 && /[>\s]/.test(s[end - 1] as string)) end--;
+  return s.slice(0, end);
 }
 
 /** Splits at commas that are not inside quotes, angle brackets or comments. */
@@ -62,5 +73,8 @@ function splitTopLevel(value: string): string[] {
 
 /** Addresses written inside a display name (`"support@apple.com" <x@evil.example>`): their domains. */
 export function addressesInName(name: string): string[] {
-  return [...name.normalize('NFKC').matchAll(/[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g)].map((m) => (m[1] ?? '').toLowerCase());
+  // The lookbehind starts a match only where a run of local-part characters starts: a run
+  // with no "@" after it fails from its start and from every later position alike, and
+  // trying them all is quadratic in the run.
+  return [...name.normalize('NFKC').matchAll(/(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g)].map((m) => (m[1] ?? '').toLowerCase());
 }

@@ -51,7 +51,7 @@ function stripComments(value: string): string {
  * `brands.trusted_authserv_ids`, and reports a brand's own domain failing DMARC.
  */
 export function dmarcFindings(facts: MessageFacts): Finding[] {
-  const trusted = facts.checker.trustedAuthservIds;
+  const trusted = facts.catalog.trustedAuthservIds;
   if (trusted.size === 0) return [];
   const out: Finding[] = [];
   const seen = new Set<string>();

@@ -1,4 +1,4 @@
-import { readHtml, trimC0 } from './links-html.js';
+import { readHtml, trimC0, type HtmlReading } from '../mime/html-reading.js';
 import { prepareText, scanText, type TextCandidate } from './links-text.js';
 import { hostInfo, MAX_URL_CHARS, parseHttpUrl, resolveLink, type ResolvedLink } from './links-url.js';
 
@@ -7,7 +7,7 @@ import { hostInfo, MAX_URL_CHARS, parseHttpUrl, resolveLink, type ResolvedLink }
  * (or type from), reduced to the host a browser would contact. Pure functions: nothing is
  * fetched or resolved, shorteners stay opaque, redirectors are unwrapped by decoding only.
  *
- * Files: links-html.ts (navigable targets and visible text of HTML), links-text.ts and
+ * Files: ../mime/html-reading.ts (navigable targets and visible text of HTML), links-text.ts and
  * links-bare.ts (finding URLs and bare domains in text), links-url.ts (URL → host),
  * links-redirectors.ts (Safe Links, Proofpoint, Google, …), links-lists.ts (shorteners,
  * file extensions).
@@ -110,7 +110,9 @@ const NETWORK_PATH_BASE = 'https://invalid.invalid/';
 
 /** An href-like attribute value to a Link; null for mailto:, tel:, cid:, javascript:, "#…", relative without <base>. */
 function fromHref(value: string, base: URL | null, text: string | undefined): Link | null {
-  const trimmed = trimC0(value);
+  // Cut before parsing, as for text candidates: the host is near the start, and a 4 MB
+  // href would otherwise be parsed (and percent-encoded) whole.
+  const trimmed = trimC0(value).slice(0, MAX_URL_CHARS);
   if (trimmed === '' || trimmed.startsWith('#')) return null;
   let raw = trimmed;
   let u = parseHttpUrl(trimmed);
@@ -130,9 +132,8 @@ function fromHref(value: string, base: URL | null, text: string | undefined): Li
   return r === null ? null : toLink(r, 'href', text === undefined ? {} : { text });
 }
 
-function scanHtmlInto(html: string, out: Collector): void {
-  const doc = readHtml(html);
-  const base = doc.base === undefined ? null : parseHttpUrl(trimC0(doc.base));
+function scanHtmlInto(doc: HtmlReading, out: Collector): void {
+  const base = doc.base === undefined ? null : parseHttpUrl(trimC0(doc.base).slice(0, MAX_URL_CHARS));
   for (const t of doc.targets) {
     if (!out.add(fromHref(t.value, base, t.text))) return;
   }
@@ -150,12 +151,30 @@ export function extractLinks(
   limits?: ExtractLimits,
 ): Link[] {
   const maxChars = limits?.maxChars ?? DEFAULT_MAX_CHARS;
+  return linksOf(
+    parts.map((part) => {
+      const content = part.content.length > maxChars ? part.content.slice(0, maxChars) : part.content;
+      return part.kind === 'html' ? { kind: 'html', reading: readHtml(content) } : { kind: 'text', content };
+    }),
+    limits,
+  );
+}
+
+/** A body as the link extraction takes it: text, or HTML already read (readHtml). */
+export type ReadPart = { readonly kind: 'text'; readonly content: string } | { readonly kind: 'html'; readonly reading: HtmlReading };
+
+/**
+ * extractLinks for parts whose HTML was read already, so that a caller that also wants the
+ * HTML's text (MessageFacts) tokenizes each part once. Text parts are read up to
+ * `limits.maxChars` characters; HTML readings as they are.
+ */
+export function linksOf(parts: readonly ReadPart[], limits?: ExtractLimits): Link[] {
+  const maxChars = limits?.maxChars ?? DEFAULT_MAX_CHARS;
   const out = new Collector(limits?.maxLinks ?? DEFAULT_MAX_LINKS);
   for (const part of parts) {
     if (out.full) break;
-    const content = part.content.length > maxChars ? part.content.slice(0, maxChars) : part.content;
-    if (part.kind === 'html') scanHtmlInto(content, out);
-    else scanTextInto(content, out);
+    if (part.kind === 'html') scanHtmlInto(part.reading, out);
+    else scanTextInto(part.content.length > maxChars ? part.content.slice(0, maxChars) : part.content, out);
   }
   return out.links;
 }

@@ -1,11 +1,11 @@
 import { getDomain } from 'tldts';
 import type { RootHeaders } from '../mime/mime-walker.js';
-import { htmlToText } from '../mime/message-text.js';
-import type { BrandChecker } from './brand-checker.js';
-import { extractLinks, type Link } from './links.js';
+import { readHtml } from '../mime/html-reading.js';
+import { linksOf, type Link, type ReadPart } from './links.js';
 import { judgeHost, normaliseHost, type HostJudgement } from './lookalike.js';
 import { credentialWords, lurePhrases } from './lure.js';
 import { parseMailboxes, type Mailbox } from '../../message/mailbox.js';
+import type { PreparedCatalog } from './prepared-catalog.js';
 
 /** What the brand detector reads of one message (the top-level one, not attachments). */
 export interface BrandInput {
@@ -20,6 +20,8 @@ export interface BrandInput {
 
 /** Bounds on what is read: a phish says its piece in the first few hundred kilobytes. */
 const MAX_TEXT_CHARS = 512 * 1024;
+/** HTML is mostly markup: twice the text bound is read of it, for its text and its links alike. */
+const MAX_HTML_CHARS = 2 * MAX_TEXT_CHARS;
 const MAX_LINKS = 500;
 
 /** A sender identity of the message: From, Reply-To, Sender or the envelope MAIL FROM. */
@@ -51,7 +53,7 @@ export class MessageFacts {
 
   constructor(
     readonly input: BrandInput,
-    readonly checker: BrandChecker,
+    readonly catalog: PreparedCatalog,
   ) {
     const h = input.headers;
     this.from = h.from.flatMap(parseMailboxes);
@@ -62,23 +64,27 @@ export class MessageFacts {
     if (envelope) this.identities.push({ field: 'MAIL FROM', mailbox: envelope });
 
     for (const mailbox of this.from) {
-      for (const n of checker.displayNames.find(mailbox.name)) this.remember(this.displayNamed, n.brand, n.name);
+      for (const n of catalog.displayNames.find(mailbox.name)) this.remember(this.displayNamed, n.brand, n.name);
     }
-    for (const n of checker.mentions.find(input.subject)) this.remember(this.subjectNamed, n.brand, n.name);
+    for (const n of catalog.mentions.find(input.subject)) this.remember(this.subjectNamed, n.brand, n.name);
+    // Each HTML part is tokenized once, for its text and its links both.
+    const parts: ReadPart[] = input.bodies.map((b) =>
+      b.kind === 'html' ? { kind: 'html', reading: readHtml(b.content.slice(0, MAX_HTML_CHARS)) } : { kind: 'text', content: b.content },
+    );
     const texts: string[] = [];
     let budget = MAX_TEXT_CHARS;
-    for (const body of input.bodies) {
+    for (const part of parts) {
       if (budget <= 0) break;
-      const text = (body.kind === 'html' ? htmlToText(body.content.slice(0, budget * 2)) : body.content).slice(0, budget);
+      const text = (part.kind === 'html' ? part.reading.visibleText : part.content).slice(0, budget);
       budget -= text.length;
       texts.push(text);
     }
     const body = texts.join('\n');
     for (const [brand, name] of [...this.displayNamed, ...this.subjectNamed]) this.remember(this.named, brand, name);
-    for (const n of checker.mentions.find(body)) this.remember(this.named, n.brand, n.name);
+    for (const n of catalog.mentions.find(body)) this.remember(this.named, n.brand, n.name);
     this.lures = lurePhrases(`${input.subject}\n${body}`);
     this.signIn = credentialWords(`${input.subject}\n${body}`);
-    this.links = extractLinks(input.bodies, { maxLinks: MAX_LINKS, maxChars: MAX_TEXT_CHARS });
+    this.links = linksOf(parts, { maxLinks: MAX_LINKS, maxChars: MAX_TEXT_CHARS });
   }
 
   /** The catalog's judgement of a host, computed once per message. */
@@ -86,7 +92,7 @@ export class MessageFacts {
     let j = this.judged.get(host);
     if (!j) {
       const key = normaliseHost(host);
-      j = this.judged.get(key) ?? judgeHost(key, this.checker.index);
+      j = this.judged.get(key) ?? judgeHost(key, this.catalog.index);
       this.judged.set(key, j);
       this.judged.set(host, j);
     }
@@ -101,7 +107,7 @@ export class MessageFacts {
   isOwn(brand: string, host: string): boolean {
     const j = this.judge(host);
     if ((j.kind === 'official' && j.brand === brand) || (j.kind === 'partner' && j.brands.includes(brand)) || j.kind === 'allowed') return true;
-    return j.kind === 'official' && this.checker.index.brands.get(brand)?.senders.has(j.domain) === true;
+    return j.kind === 'official' && this.catalog.index.brands.get(brand)?.senders.has(j.domain) === true;
   }
 
   /** Whether the mail comes from one of these brands (its From domain is theirs). */
@@ -116,7 +122,7 @@ export class MessageFacts {
   }
 
   brandName(id: string): string {
-    return this.checker.index.brands.get(id)?.name ?? id;
+    return this.catalog.index.brands.get(id)?.name ?? id;
   }
 
   private remember(map: Map<string, string>, brand: string, name: string): void {

@@ -21,7 +21,7 @@ export function displayNameFindings(facts: MessageFacts): Finding[] {
   const out: Finding[] = [];
   for (const mailbox of facts.from) {
     if (mailbox.name === '' || mailbox.domain === '') continue;
-    const named = facts.checker.displayNames.find(mailbox.name);
+    const named = facts.catalog.displayNames.find(mailbox.name);
     // A brand's own mail naming a partner brand ("三井住友カード Visa", "セゾン・アメックス")
     // is the issuer speaking: if the domain is any named brand's own, none is spoofed.
     if (named.length === 0 || named.some((n) => facts.isOwn(n.brand, mailbox.domain) && !isMailboxOf(facts, n.brand, mailbox.domain))) continue;
@@ -65,7 +65,7 @@ export function displayNameFindings(facts: MessageFacts): Finding[] {
 
 /** A public mailbox of the brand (user@gmail.com), not a mail host of the brand (x@mail.google.com). */
 function isMailboxOf(facts: MessageFacts, brand: string, domain: string): boolean {
-  return facts.checker.index.brands.get(brand)?.mailboxes.has(domain) === true;
+  return facts.catalog.index.brands.get(brand)?.mailboxes.has(domain) === true;
 }
 
 /** `"support@apple.com" <x@evil.example>`: the name shows a brand's address that is not the sender's. */

@@ -1,4 +1,5 @@
 import { passwordCandidates } from '../zip/password-candidates.js';
+import { readHtml } from './html-reading.js';
 import { decodeText, type MimeTree } from './mime-walker.js';
 
 /** How much of one text part is read for passwords: a PPAP notice is short. */
@@ -18,19 +19,11 @@ export function messagePasswords(tree: MimeTree, max: number): string[] {
   return passwordCandidates(texts, [], max);
 }
 
-const ENTITIES: Record<string, string> = { nbsp: ' ', amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", yen: '¥' };
-
-/** Just enough HTML → text for finding "パスワード：…": tags become breaks, entities are decoded. */
+/**
+ * The text a reader sees in an HTML part, for finding "パスワード：…": the same tokenizer
+ * reading the brand checks use (html-reading.ts), so entities are decoded, block ends are
+ * newlines and script/style text is hidden, in one linear pass over any input.
+ */
 export function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<br\s*\/?>|<\/(?:p|div|li|tr|h[1-6])\s*>/gi, '\n')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
-      if (e[0] === '#') {
-        const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-        return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : m;
-      }
-      return ENTITIES[e.toLowerCase()] ?? m;
-    });
+  return readHtml(html).visibleText;
 }

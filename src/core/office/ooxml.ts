@@ -1,3 +1,5 @@
+import { startTags } from './xml-tags.js';
+
 /**
  * Office Open XML package checks that need the package as a whole (the members themselves
  * are inspected one by one like any archive member, so a vbaProject.bin is found by its OLE
@@ -22,8 +24,8 @@ export function analyzeOoxml(members: readonly string[], contentTypesXml: string
   for (const name of members) {
     if (/^xl\/(?:intl)?macrosheets\/[^/]+\.(?:xml|bin)$/i.test(name) && !/binaryIndex/i.test(name)) macroSheets.add(name);
   }
-  for (const m of contentTypesXml.matchAll(/<Override\b[^>]*>/gi)) {
-    const tag = m[0];
+  // startTags, not /<Override\b[^>]*>/gi: the regex is quadratic on openers without ">".
+  for (const tag of startTags(contentTypesXml, 'Override')) {
     const part = attr(tag, 'PartName')?.replace(/^\//, '');
     const type = attr(tag, 'ContentType') ?? '';
     if (!part) continue;
@@ -32,8 +34,7 @@ export function analyzeOoxml(members: readonly string[], contentTypesXml: string
   }
   const remoteLoads: Array<{ part: string; type: string; target: string }> = [];
   for (const { name, xml } of rels) {
-    for (const m of xml.matchAll(/<Relationship\b[^>]*>/gi)) {
-      const tag = m[0];
+    for (const tag of startTags(xml, 'Relationship')) {
       if (!/^External$/i.test(attr(tag, 'TargetMode') ?? '')) continue;
       const type = (attr(tag, 'Type') ?? '').split('/').pop() ?? '';
       if (REMOTE_LOAD_TYPES.includes(type)) remoteLoads.push({ part: name, type, target: attr(tag, 'Target') ?? '' });

@@ -211,28 +211,32 @@ function tokenAt(s: string): string | undefined {
   return token;
 }
 
-/** Drops sentence punctuation, a dangling opener, and closers whose opener is not in the token. */
+/**
+ * Drops sentence punctuation, a dangling opener, and closers whose opener is not in the token.
+ * One pass from the end with running counts: slicing and re-counting the token per dropped
+ * character (as this did) is quadratic on a token of 256 KB of ")" under "パスワードは以下".
+ */
 function stripTrailing(token: string): string {
-  let t = token;
+  const counts = new Map<string, number>();
+  for (const c of token) if (QUOTES.has(c) || CLOSE_TO_OPEN.has(c)) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let end = token.length;
   for (;;) {
-    const last = t[t.length - 1];
-    if (last === undefined) return t;
+    // Trailing characters are all single UTF-16 units here (quotes, brackets, punctuation);
+    // a surrogate pair at the end is no opener, closer or punctuation and stops the loop.
+    const last = end > 0 ? (token[end - 1] as string) : undefined;
+    if (last === undefined) return token.slice(0, end);
     const opener = CLOSE_TO_OPEN.get(last);
     const unclosed = last !== '"' && last !== "'" && QUOTES.has(last); // "abc123(半角)" after NFKC
-    if (TRAILING_PUNCTUATION.has(last) || unclosed || (opener !== undefined && opener !== last && !t.includes(opener))) {
-      t = t.slice(0, -1);
-    } else if ((last === '"' || last === "'") && countOf(t, last) % 2 === 1) {
-      t = t.slice(0, -1);
-    } else {
-      return t;
-    }
+    const drop =
+      TRAILING_PUNCTUATION.has(last) ||
+      unclosed ||
+      (opener !== undefined && opener !== last && (counts.get(opener) ?? 0) === 0) ||
+      ((last === '"' || last === "'") && (counts.get(last) ?? 0) % 2 === 1);
+    if (!drop) return token.slice(0, end);
+    const left = counts.get(last);
+    if (left !== undefined) counts.set(last, left - 1);
+    end--;
   }
-}
-
-function countOf(s: string, ch: string): number {
-  let n = 0;
-  for (const c of s) if (c === ch) n++;
-  return n;
 }
 
 function acceptable(value: string): boolean {
