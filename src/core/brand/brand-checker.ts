@@ -1,5 +1,6 @@
 import type { Finding } from '../verdict.js';
 import type { BrandIndex } from './brand-index.js';
+import type { HostJudgements } from './host-judgements.js';
 import type { NameMatcher } from './brand-names.js';
 import type { BrandEntry } from './catalog.js';
 import { brandFindings, type BrandInput } from './brand-detector.js';
@@ -18,6 +19,7 @@ export class BrandChecker implements PreparedCatalog {
   readonly displayNames: NameMatcher;
   readonly mentions: NameMatcher;
   readonly trustedAuthservIds: ReadonlySet<string>;
+  readonly hosts: HostJudgements;
 
   constructor(entries: readonly BrandEntry[], confusables: ConfusableMap, settings: BrandSettings = DEFAULT_BRAND_SETTINGS) {
     const catalog = prepareCatalog(entries, confusables, settings);
@@ -25,6 +27,7 @@ export class BrandChecker implements PreparedCatalog {
     this.displayNames = catalog.displayNames;
     this.mentions = catalog.mentions;
     this.trustedAuthservIds = catalog.trustedAuthservIds;
+    this.hosts = catalog.hosts;
   }
 
   check(input: BrandInput): Finding[] {

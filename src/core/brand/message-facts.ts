@@ -2,7 +2,7 @@ import { getDomain } from 'tldts';
 import type { RootHeaders } from '../mime/mime-walker.js';
 import { readHtml } from '../mime/html-reading.js';
 import { linksOf, type Link, type ReadPart } from './links.js';
-import { judgeHost, normaliseHost, type HostJudgement } from './lookalike.js';
+import { normaliseHost, type HostJudgement } from './lookalike.js';
 import { credentialWords, lurePhrases } from './lure.js';
 import { parseMailboxes, type Mailbox } from '../../message/mailbox.js';
 import type { PreparedCatalog } from './prepared-catalog.js';
@@ -92,7 +92,7 @@ export class MessageFacts {
     let j = this.judged.get(host);
     if (!j) {
       const key = normaliseHost(host);
-      j = this.judged.get(key) ?? judgeHost(key, this.catalog.index);
+      j = this.judged.get(key) ?? this.catalog.hosts.judge(key);
       this.judged.set(key, j);
       this.judged.set(host, j);
     }

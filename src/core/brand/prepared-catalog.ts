@@ -1,5 +1,6 @@
 import { BrandIndex } from './brand-index.js';
 import { NameMatcher } from './brand-names.js';
+import { HostJudgements } from './host-judgements.js';
 import type { BrandEntry } from './catalog.js';
 import type { ConfusableMap } from './skeleton.js';
 
@@ -30,6 +31,8 @@ export interface PreparedCatalog {
   readonly mentions: NameMatcher;
   /** Lower-case authserv-ids whose Authentication-Results are believed. */
   readonly trustedAuthservIds: ReadonlySet<string>;
+  /** Hosts already judged against this catalog (the one part that changes, and only by growing). */
+  readonly hosts: HostJudgements;
 }
 
 export function prepareCatalog(entries: readonly BrandEntry[], confusables: ConfusableMap, settings: BrandSettings = DEFAULT_BRAND_SETTINGS): PreparedCatalog {
@@ -39,5 +42,6 @@ export function prepareCatalog(entries: readonly BrandEntry[], confusables: Conf
     displayNames: new NameMatcher(index, false),
     mentions: new NameMatcher(index, true),
     trustedAuthservIds: new Set(settings.trustedAuthservIds.map((id) => id.toLowerCase())),
+    hosts: new HostJudgements(index),
   };
 }
