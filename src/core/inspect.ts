@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { BrandChecker } from './brand/brand-checker.js';
 import { brandInput } from './brand/brand-input.js';
@@ -19,8 +20,9 @@ export interface InspectOptions {
   readonly now?: () => number;
   /** The brand detector with its catalog; without it no brand checks run. */
   readonly brands?: BrandChecker;
-  /** Header facts already read (a worker reads them first and reports them before inspecting). */
+  /** Header facts and digest already read (a worker reads them first and reports them before inspecting). */
   readonly headers?: HeaderFacts;
+  readonly sha256?: string;
 }
 
 /**
@@ -34,6 +36,7 @@ export interface InspectOptions {
  */
 export async function inspect(envelope: Envelope, message: Buffer, options: InspectOptions = {}): Promise<Inspection> {
   const headers = options.headers ?? headerFactsOf(message);
+  const sha256 = options.sha256 ?? messageDigest(message);
   const limits: InspectLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const budget = new Budget(limits, options.now ?? (() => performance.now()));
   const brands = options.brands;
@@ -46,13 +49,18 @@ export async function inspect(envelope: Envelope, message: Buffer, options: Insp
     else if (err instanceof Unscannable) ctx.add(limitFinding('', err));
     else ctx.add(limitFinding('', new Unscannable('analysis-error', err instanceof Error ? err.message : String(err))));
   }
-  return { ...verdictOf(ctx.findings), headers };
+  return { ...verdictOf(ctx.findings), headers, sha256 };
+}
+
+/** The message's SHA-256, hex. */
+export function messageDigest(message: Buffer): string {
+  return createHash('sha256').update(message).digest('hex');
 }
 
 /**
  * The inspection of a message whose inspection was cut off from outside (its worker thread
  * still busy at the time budget, and terminated): not inspected, so unscannable.
  */
-export function cutOffInspection(headers: HeaderFacts, budgetMs: number): Inspection {
-  return { ...verdictOf([limitFinding('', new Unscannable('time', `inspection stopped at the ${budgetMs} ms time budget`))]), headers };
+export function cutOffInspection(headers: HeaderFacts, sha256: string, budgetMs: number): Inspection {
+  return { ...verdictOf([limitFinding('', new Unscannable('time', `inspection stopped at the ${budgetMs} ms time budget`))]), headers, sha256 };
 }

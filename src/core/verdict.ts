@@ -41,4 +41,6 @@ export const SEVERITY_RANK: Readonly<Record<Severity, number>> = Object.freeze({
  */
 export interface Inspection extends Verdict {
   readonly headers: HeaderFacts;
+  /** SHA-256 of the message bytes (hex): the quarantine entry's checksum, hashed off the event loop. */
+  readonly sha256: string;
 }

@@ -119,7 +119,7 @@ export function editRequest(action: Action, inspection: Inspection, tag: TagSett
  */
 async function quarantine(input: FilterInput, inspection: Inspection, reason: string, report: FilterReport, deps: FilterDeps): Promise<Disposition> {
   if (deps.quarantine === 'ingress') return { kind: 'quarantined', id: input.id, reply: quarantinedReply(input.id), stored: false, report };
-  const held = { id: input.id, receivedAt: input.receivedAt, mail: input.mail, rcpts: input.rcpts, client: input.client, verdict: inspection, headers: inspection.headers, reason };
+  const held = { id: input.id, receivedAt: input.receivedAt, mail: input.mail, rcpts: input.rcpts, client: input.client, verdict: inspection, headers: inspection.headers, sha256: inspection.sha256, reason };
   try {
     await deps.quarantine.put(quarantineMetaOf(held, input.message, new Date()), input.message);
   } catch (err) {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InspectorPlan, InspectorSettings } from '../config/inspect-options.js';
 import type { Envelope } from '../core/envelope.js';
-import { cutOffInspection } from '../core/inspect.js';
+import { cutOffInspection, messageDigest } from '../core/inspect.js';
 import type { Logger } from '../log/logger.js';
 import { headerFactsOf, type HeaderFacts } from '../message/header-facts.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -18,6 +18,7 @@ interface Job {
   readonly shared: Buffer;
   readonly resolve: (outcome: InspectionOutcome) => void;
   headers?: HeaderFacts;
+  sha256?: string;
   started?: number;
 }
 
@@ -146,6 +147,7 @@ export class InspectionPool implements Inspector {
     if (!job || job.id !== message.id) return;
     if (message.type === 'headers') {
       job.headers = message.headers;
+      job.sha256 = message.sha256;
       return;
     }
     this.finish(slot, { kind: 'inspected', inspection: message.inspection, ms: performance.now() - (job.started ?? 0) });
@@ -162,7 +164,8 @@ export class InspectionPool implements Inspector {
     // Facts come first from the worker; only a message that stalled the worker before that
     // (in a header block capped at 1 MiB) has them read here.
     const headers = job.headers ?? headerFactsOf(job.shared);
-    this.finish(slot, { kind: 'inspected', inspection: cutOffInspection(headers, this.settings.limits.timeBudgetMs), ms: performance.now() - (job.started ?? 0) });
+    const sha256 = job.sha256 ?? messageDigest(job.shared);
+    this.finish(slot, { kind: 'inspected', inspection: cutOffInspection(headers, sha256, this.settings.limits.timeBudgetMs), ms: performance.now() - (job.started ?? 0) });
     this.replace(slot);
   }
 

@@ -11,5 +11,5 @@ export type ToWorker =
 /** What an inspection worker posts back: ready once, then per message its header facts and its verdict. */
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'headers'; readonly id: number; readonly headers: HeaderFacts }
+  | { readonly type: 'headers'; readonly id: number; readonly headers: HeaderFacts; readonly sha256: string }
   | { readonly type: 'done'; readonly id: number; readonly inspection: Inspection };
