@@ -149,7 +149,7 @@ async function partB() {
   writeFileSync(
     config,
     `smtp:\n  listen: 127.0.0.1:0\n  upstream: smtp://127.0.0.1:${sinkPort}\n  max_message_bytes: 50MiB\n` +
-      `admin:\n  listen: 127.0.0.1:${adminPort}\n  token: ""\nquarantine:\n  dir: ${path.join(work, 'quarantine')}\nlog:\n  level: info\n`,
+      `${process.env.ADV_EXTRA_CONFIG ? `${process.env.ADV_EXTRA_CONFIG}\n` : ""}admin:\n  listen: 127.0.0.1:${adminPort}\n  token: ""\nquarantine:\n  dir: ${path.join(work, 'quarantine')}\nlog:\n  level: info\n`,
   );
   const logFile = path.join(work, 'sekisho.log');
   const out = openSync(logFile, 'w');

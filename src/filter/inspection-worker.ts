@@ -7,9 +7,11 @@
  * The message arrives as a view of the main thread's SharedArrayBuffer: the very bytes,
  * not a copy, and still there on the main thread when this worker is terminated.
  */
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { inspectOptionsOf, type InspectorSettings } from '../config/inspect-options.js';
-import { inspect } from '../core/inspect.js';
+import { inspect, messageDigest } from '../core/inspect.js';
 import { headerFactsOf } from '../message/header-facts.js';
 import type { FromWorker, ToWorker } from './worker-messages.js';
 
@@ -17,6 +19,8 @@ const port = parentPort;
 if (!port) throw new Error('inspection-worker.js runs only as a worker thread');
 
 let options = inspectOptionsOf((workerData as { settings: InspectorSettings }).settings);
+/** nice 10: well below the event loop (0), as a batch job is below an interactive one. */
+const WORKER_NICE = 10;
 const faultsEnabled = process.env['SEKISHO_TEST_FAULTS'] === '1';
 const post = (message: FromWorker): void => port.postMessage(message);
 
@@ -33,9 +37,10 @@ port.on('message', (message: ToWorker) => {
 async function run(id: number, envelope: ToWorkerInspect['envelope'], view: Uint8Array): Promise<void> {
   const message = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
   const headers = headerFactsOf(message);
-  post({ type: 'headers', id, headers });
+  const sha256 = messageDigest(message);
+  post({ type: 'headers', id, headers, sha256 });
   if (faultsEnabled) injectFault(message, headers.bodyStart);
-  const inspection = await inspect(envelope, message, { ...options, headers });
+  const inspection = await inspect(envelope, message, { ...options, headers, sha256 });
   post({ type: 'done', id, inspection });
 }
 
@@ -58,4 +63,19 @@ function injectFault(message: Buffer, bodyStart: number): void {
   if (fault === 'hang') for (;;);
 }
 
+/**
+ * Inspection yields the CPU to the event loop: with every core busy inspecting hostile
+ * mail, the SMTP sessions and the admin port must still be served at once. On Linux a
+ * thread has its own nice value (setpriority on its thread id); elsewhere this does nothing.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, WORKER_NICE);
+  } catch {
+    // No /proc (not Linux) or not allowed: the worker runs at the process's priority.
+  }
+}
+
+lowerPriority();
 post({ type: 'ready' });
