@@ -153,7 +153,7 @@ async function partB() {
   );
   const logFile = path.join(work, 'sekisho.log');
   const out = openSync(logFile, 'w');
-  const proc = spawn(process.execPath, [path.join(dist, 'main.js'), 'serve', '--config', config], { stdio: ['ignore', out, out] });
+  const proc = spawn(process.execPath, [...(process.env.ADV_NODE_ARGS ? process.env.ADV_NODE_ARGS.split(' ') : []), path.join(dist, 'main.js'), 'serve', '--config', config], { stdio: ['ignore', out, out] });
   let port;
   for (let i = 0; i < 200 && !port; i++) {
     await new Promise((r) => setTimeout(r, 50));

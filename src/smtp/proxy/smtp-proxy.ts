@@ -14,6 +14,7 @@ import type { QuarantineStore } from '../../quarantine/quarantine-store.js';
 import type { NextHop } from '../next-hop/next-hop.js';
 import { SmtpReplyError, type SmtpReply } from '../smtp-reply.js';
 import { ClientConnection } from './client-connection.js';
+import { installDataStreamScan } from './data-stream-scan.js';
 import { PerClientCounter } from './connection-limits.js';
 import { hookReplyText, PromptSmtpServer, setHookReply } from './prompt-smtp-server.js';
 import { INTERNAL_ERROR } from '../../filter/filter-replies.js';
@@ -58,6 +59,7 @@ export class SmtpProxy {
     private readonly metrics: Metrics,
   ) {
     this.filterDeps = this.filterDepsOf(settings, quarantineStore);
+    if (!installDataStreamScan()) this.logger.debug({ event: 'data-stream-scan' }, "smtp-server's DATA scan left as it is (not the version it was written for)");
     this.server = new PromptSmtpServer(this.serverOptions(settings));
     this.server.on('error', (err: Error) => this.logger.warn({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, 'smtp connection error'));
   }
