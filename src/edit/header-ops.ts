@@ -6,8 +6,8 @@
  * from the empty line that ends the header block on, is always the very bytes received.
  */
 import type { FieldLocation, HeaderFacts } from '../message/header-facts.js';
-import { fieldValue, makeField, type LineEnding } from '../message/header-block.js';
-import { tagSubject } from './subject-tag.js';
+import { makeField, type LineEnding } from '../message/header-block.js';
+import { tagDecodedSubject } from './subject-tag.js';
 
 /**
  * One change to the header block. Fields are named by name and 1-based index among the
@@ -52,7 +52,8 @@ export function planHeaderOps(message: Buffer, facts: HeaderFacts, request: Edit
   if (prefix !== undefined) {
     const old = facts.subjectField;
     const oldRaw = old && message.subarray(old.start, old.end);
-    const tagged = tagSubject(oldRaw && fieldValue({ name: old.name, raw: oldRaw }), prefix, request.knownPrefixes ?? [], '\r\n');
+    // The Subject was decoded once, during inspection.
+    const tagged = tagDecodedSubject(facts.subject, prefix, request.knownPrefixes ?? [], '\r\n');
     const value = valueOf(tagged);
     if (!old) ops.push({ kind: 'add', name: 'Subject', value });
     else if (!oldRaw || !sameField(oldRaw, `${old.name}: ${value}`, facts.lineEnding)) ops.push({ kind: 'change', name: old.name, index: old.index, value });

@@ -102,7 +102,11 @@ export function tagSubject(
   knownPrefixes: readonly string[],
   lineEnding: LineEnding = '\r\n',
 ): string {
-  const original = rawSubjectValue === undefined ? '' : decodeSubject(rawSubjectValue);
+  return tagDecodedSubject(rawSubjectValue === undefined ? '' : decodeSubject(rawSubjectValue), prefix, knownPrefixes, lineEnding);
+}
+
+/** tagSubject for a Subject already decoded (the header facts carry it): no second decode. */
+export function tagDecodedSubject(original: string, prefix: string, knownPrefixes: readonly string[], lineEnding: LineEnding = '\r\n'): string {
   const rest = stripTags(original, [prefix, ...knownPrefixes]);
   const text = rest === '' ? prefix.replace(/[ \t]+$/, '') : prefix + rest;
   return encodeSubject(text, lineEnding);

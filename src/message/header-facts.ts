@@ -34,8 +34,9 @@ export interface HeaderFacts {
   readonly from: readonly string[];
   readonly sender: readonly string[];
   readonly replyTo: readonly string[];
-  /** Decoded for people: Subject and From as a mail client shows them (at most 1000 chars). */
+  /** The Subject as a mail client shows it, whole: the text a tag goes in front of. */
   readonly subject: string;
+  /** From as a client shows it, at most 1000 characters (for lists and search). */
   readonly fromText: string;
   /** The Message-ID as written, without angle brackets; "" when absent. */
   readonly messageId: string;
@@ -79,9 +80,9 @@ export function headerFactsOf(message: Buffer): HeaderFacts {
       for (const m of parseMailboxes(unfolded(field))) addresses[key].push(m.address);
     }
   }
-  const text = (key: string, decode: (raw: Buffer) => string) => {
+  const text = (key: string, decode: (raw: Buffer) => string, max = MAX_TEXT) => {
     const field = first.get(key);
-    return field ? decode(fieldValue(field)).slice(0, MAX_TEXT) : '';
+    return field ? decode(fieldValue(field)).slice(0, max) : '';
   };
   return {
     lineEnding: block.lineEnding,
@@ -90,7 +91,7 @@ export function headerFactsOf(message: Buffer): HeaderFacts {
     from: addresses.from,
     sender: addresses.sender,
     replyTo: addresses['reply-to'],
-    subject: text('subject', decodeHeaderText),
+    subject: text('subject', decodeHeaderText, Infinity),
     // Raw UTF-8 in headers (RFC 6532) is read as UTF-8; anything else goes to the RFC 2047 decoder as bytes.
     fromText: text('from', (raw) => decodeHeader(raw.toString(isUtf8(raw) ? 'utf8' : 'latin1'))),
     messageId: text('message-id', (raw) => raw.toString('latin1').replace(/[\r\n]/g, '').trim().replace(/^<|>$/g, '')),
