@@ -1,6 +1,6 @@
 import { getDomain } from 'tldts';
 import type { RootHeaders } from '../mime/mime-walker.js';
-import { readHtml } from '../mime/html-reading.js';
+import { readHtml, type HtmlReading } from '../mime/html-reading.js';
 import { linksOf, type Link, type ReadPart } from './links.js';
 import { normaliseHost, type HostJudgement } from './lookalike.js';
 import { credentialWords, lurePhrases } from './lure.js';
@@ -15,7 +15,12 @@ export interface BrandInput {
   /** Decoded Subject. */
   readonly subject: string;
   /** Decoded text/plain and text/html parts, in message order. */
-  readonly bodies: ReadonlyArray<{ readonly kind: 'text' | 'html'; readonly content: string }>;
+  readonly bodies: ReadonlyArray<{
+    readonly kind: 'text' | 'html';
+    readonly content: string;
+    /** The reading of the first `maxChars` of an HTML body, when someone already has it (leaf-text.ts). */
+    readonly read?: (maxChars: number) => HtmlReading;
+  }>;
 }
 
 /** Bounds on what is read: a phish says its piece in the first few hundred kilobytes. */
@@ -69,7 +74,7 @@ export class MessageFacts {
     for (const n of catalog.mentions.find(input.subject)) this.remember(this.subjectNamed, n.brand, n.name);
     // Each HTML part is tokenized once, for its text and its links both.
     const parts: ReadPart[] = input.bodies.map((b) =>
-      b.kind === 'html' ? { kind: 'html', reading: readHtml(b.content.slice(0, MAX_HTML_CHARS)) } : { kind: 'text', content: b.content },
+      b.kind === 'html' ? { kind: 'html', reading: b.read?.(MAX_HTML_CHARS) ?? readHtml(b.content.slice(0, MAX_HTML_CHARS)) } : { kind: 'text', content: b.content },
     );
     const texts: string[] = [];
     let budget = MAX_TEXT_CHARS;
