@@ -1,8 +1,8 @@
 import type { Transform } from 'node:stream';
 import { Splitter, type MimeNode } from '@zone-eu/mailsplit';
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
-import libqp from 'libqp';
 import { Unscannable } from '../limits.js';
+import { decodeQuotedPrintable } from './quoted-printable.js';
 import { decodeHeader } from '../../message/header-text.js';
 
 export { decodeHeader };
@@ -114,7 +114,7 @@ function decodeTransfer(body: Buffer, encoding: string): Buffer {
       // Node skips whitespace and stops at garbage; a broken encoding still yields what it can.
       return Buffer.from(body.toString('latin1'), 'base64');
     case 'quoted-printable':
-      return libqp.decode(body.toString('latin1'));
+      return decodeQuotedPrintable(body);
     default:
       return body;
   }
