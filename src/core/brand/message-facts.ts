@@ -3,7 +3,7 @@ import type { RootHeaders } from '../mime/mime-walker.js';
 import { readHtml, type HtmlReading } from '../mime/html-reading.js';
 import { linksOf, type Link, type ReadPart } from './links.js';
 import { normaliseHost, type HostJudgement } from './lookalike.js';
-import { credentialWords, lurePhrases } from './lure.js';
+import { lureWords } from './lure.js';
 import { parseMailboxes, type Mailbox } from '../../message/mailbox.js';
 import type { PreparedCatalog } from './prepared-catalog.js';
 
@@ -87,8 +87,9 @@ export class MessageFacts {
     const body = texts.join('\n');
     for (const [brand, name] of [...this.displayNamed, ...this.subjectNamed]) this.remember(this.named, brand, name);
     for (const n of catalog.mentions.find(body)) this.remember(this.named, n.brand, n.name);
-    this.lures = lurePhrases(`${input.subject}\n${body}`);
-    this.signIn = credentialWords(`${input.subject}\n${body}`);
+    const words = lureWords(`${input.subject}\n${body}`);
+    this.lures = words.lures;
+    this.signIn = words.signIn;
     this.links = linksOf(parts, { maxLinks: MAX_LINKS, maxChars: MAX_TEXT_CHARS });
   }
 
