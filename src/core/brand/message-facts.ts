@@ -1,5 +1,5 @@
 import { getDomain } from 'tldts';
-import type { RootHeaders } from '../mime/mime-walker.js';
+import { firstAndLast, MAX_IDENTITY_FIELDS, type RootHeaders } from '../mime/mime-walker.js';
 import { readHtml, type HtmlReading } from '../mime/html-reading.js';
 import { linksOf, type Link, type ReadPart } from './links.js';
 import { normaliseHost, type HostJudgement } from './lookalike.js';
@@ -61,10 +61,12 @@ export class MessageFacts {
     readonly catalog: PreparedCatalog,
   ) {
     const h = input.headers;
-    this.from = h.from.flatMap(parseMailboxes);
+    // A field may list hundreds of mailboxes: as many are read as of fields (mime-walker.ts).
+    const mailboxes = (values: readonly string[]) => firstAndLast(values.flatMap(parseMailboxes), MAX_IDENTITY_FIELDS);
+    this.from = mailboxes(h.from);
     for (const mailbox of this.from) this.identities.push({ field: 'From', mailbox });
-    for (const mailbox of h.replyTo.flatMap(parseMailboxes)) this.identities.push({ field: 'Reply-To', mailbox });
-    for (const mailbox of h.sender.flatMap(parseMailboxes)) this.identities.push({ field: 'Sender', mailbox });
+    for (const mailbox of mailboxes(h.replyTo)) this.identities.push({ field: 'Reply-To', mailbox });
+    for (const mailbox of mailboxes(h.sender)) this.identities.push({ field: 'Sender', mailbox });
     const envelope = parseMailboxes(input.mailFrom)[0];
     if (envelope) this.identities.push({ field: 'MAIL FROM', mailbox: envelope });
 

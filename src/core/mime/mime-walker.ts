@@ -60,7 +60,7 @@ export async function walkMime(message: Buffer, maxParts: number): Promise<MimeT
         if (node.root && node.headers) {
           const h = node.headers;
           subject = decodeHeader(h.getFirst('subject'));
-          const values = (key: string) => h.get(key).map((line) => unfold(line.replace(/^[^:]*:/, '')));
+          const values = (key: string) => firstAndLast(h.get(key), MAX_IDENTITY_FIELDS).map((line) => unfold(line.replace(/^[^:]*:/, '')));
           headers = { from: values('from'), replyTo: values('reply-to'), sender: values('sender'), authenticationResults: values('authentication-results') };
         }
         current = undefined;
@@ -100,6 +100,22 @@ export async function walkMime(message: Buffer, maxParts: number): Promise<MimeT
       bytes: decodeTransfer(Buffer.concat(chunks), node.encoding || ''),
     })),
   };
+}
+
+/**
+ * Fields of each identity kind (From, Reply-To, Sender, Authentication-Results) kept for the
+ * brand checks. RFC 5322 allows one From; a client shows one; a block of thousands is an
+ * attack shape, and parsing and judging every mailbox in it was nearly all the inspection of
+ * such a message. The first and the last half are kept, since clients differ on which of
+ * several From fields they show (and an MTA prepends its Authentication-Results at the top).
+ */
+export const MAX_IDENTITY_FIELDS = 100;
+
+/** At most `max` items: the first and the last max/2 when there are more. */
+export function firstAndLast<T>(list: readonly T[], max: number): T[] {
+  if (list.length <= max) return [...list];
+  const half = Math.floor(max / 2);
+  return [...list.slice(0, half), ...list.slice(list.length - (max - half))];
 }
 
 function partIdOf(node: MimeNode): string {
