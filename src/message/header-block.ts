@@ -77,11 +77,20 @@ export function parseHeaderBlock(message: Buffer, maxBytes = MAX_HEADER_BLOCK_BY
 }
 
 function fieldAt(message: Buffer, start: number, end: number): HeaderField {
-  const raw = message.subarray(start, end);
-  const lf = raw.indexOf(LF);
-  const colon = raw.indexOf(COLON);
-  const name = colon >= 0 && (lf < 0 || colon < lf) ? raw.subarray(0, colon).toString('latin1') : '';
-  return { name, raw };
+  // The colon is looked for on the field's first line only, by a loop over the message
+  // itself: a block of 65,000 short fields made three Buffer views and two indexOf calls
+  // per field the larger part of reading it (bench/adversarial-bench.mjs, header-fields).
+  let colon = -1;
+  for (let i = start; i < end; i++) {
+    const c = message[i];
+    if (c === COLON) {
+      colon = i;
+      break;
+    }
+    if (c === LF) break;
+  }
+  const name = colon >= 0 ? message.toString('latin1', start, colon) : '';
+  return { name, raw: message.subarray(start, end) };
 }
 
 /**

@@ -18,18 +18,23 @@ export interface Mailbox {
 export function parseMailboxes(value: string): Mailbox[] {
   const out: Mailbox[] = [];
   for (const part of splitTopLevel(value.slice(0, 8192))) {
-    const angle = /<([^<>]*)>\s*$/.exec(part);
+    // `<addr>` at the end (parts come trimmed): /<([^<>]*)>\s*$/ by index look-ups, which
+    // for 26,000 From fields (a 1 MB header block) is a visible share of reading them.
+    const gt = part.length - 1;
+    const lt = part[gt] === '>' ? part.lastIndexOf('<', gt - 1) : -1;
     let name: string;
     let address: string;
-    if (angle) {
-      address = (angle[1] ?? '').trim();
-      name = part.slice(0, angle.index).trim();
+    if (lt >= 0 && part.lastIndexOf('>', gt - 1) < lt) {
+      address = part.slice(lt + 1, gt).trim();
+      name = part.slice(0, lt).trim();
     } else {
       const comment = /\(([^()]*)\)/.exec(part);
       name = comment ? (comment[1] ?? '') : '';
       address = part.replace(/\([^()]*\)/g, '').trim();
     }
-    name = decodeHeader(name.replace(/^"(.*)"$/s, '$1').replace(/\\(.)/g, '$1')).trim();
+    if (name.length >= 2 && name[0] === '"' && name[name.length - 1] === '"') name = name.slice(1, -1);
+    if (name.includes('\\')) name = name.replace(/\\(.)/g, '$1');
+    name = decodeHeader(name).trim();
     const at = address.lastIndexOf('@');
     out.push({ name, address, domain: at >= 0 ? trimAngleAndSpace(address.slice(at + 1)).toLowerCase() : '' });
   }

@@ -1,5 +1,6 @@
 import type { Envelope } from '../envelope.js';
-import { decodeText, type MimeTree } from '../mime/mime-walker.js';
+import { leafHtml, leafText } from '../mime/leaf-text.js';
+import type { MimeTree } from '../mime/mime-walker.js';
 import type { BrandInput } from './message-facts.js';
 
 /** How much of one text part is decoded for the brand checks. */
@@ -11,12 +12,14 @@ const MAX_PART_BYTES = 1024 * 1024;
  * attachments are the macro and archive detectors' business.
  */
 export function brandInput(envelope: Envelope, tree: MimeTree): BrandInput {
-  const bodies: Array<{ kind: 'text' | 'html'; content: string }> = [];
+  const bodies: Array<BrandInput['bodies'][number]> = [];
   for (const leaf of tree.leaves) {
     const type = leaf.contentType.toLowerCase();
     const html = type === 'text/html';
     if (!html && (type !== 'text/plain' || leaf.filename !== undefined || leaf.disposition === 'attachment')) continue;
-    bodies.push({ kind: html ? 'html' : 'text', content: decodeText(leaf.bytes.subarray(0, MAX_PART_BYTES), leaf.charset) });
+    const content = leafText(leaf, MAX_PART_BYTES);
+    // The reading is kept with the leaf: the PPAP password reading reuses it (leaf-text.ts).
+    bodies.push(html ? { kind: 'html', content, read: (maxChars) => leafHtml(leaf, MAX_PART_BYTES, maxChars) } : { kind: 'text', content });
   }
   return { mailFrom: envelope.mailFrom, headers: tree.headers, subject: tree.subject, bodies };
 }

@@ -61,9 +61,15 @@ export class NameMatcher {
   find(text: string): NamedBrand[] {
     const found = new Map<string, string>();
     const normal = text.normalize('NFKC');
+    // A mail repeating "Amazon" ten thousand times names Amazon once: a spelling already
+    // looked at adds nothing, so only the regex match is paid for it again.
     const scan = (re: RegExp | undefined, folded: boolean) => {
       if (!re) return;
-      for (const m of normal.matchAll(re)) {
+      const spellings = new Set<string>();
+      re.lastIndex = 0;
+      for (let m = re.exec(normal); m !== null; m = re.exec(normal)) {
+        if (spellings.has(m[0])) continue;
+        spellings.add(m[0]);
         const key = folded ? m[0].toLowerCase() : m[0];
         // "apple pie", "amazon rainforest": a brand written with capitals in the catalog
         // but all in lower case in the text is the ordinary word, not the brand.

@@ -18,7 +18,8 @@ const TITLE_CASE_OK = new Set(['com', 'net', 'org', 'info', 'biz']);
  * "資料.zip", "動画.mov" are files); a registrable domain below it (not just "co.jp").
  */
 export function isPlausibleBareDomain(cand: string): boolean {
-  if (cand.length < 4 || cand.length > 253) return false;
+  // Most runs in prose are single words: no dot, no domain, and no array to split them into.
+  if (cand.length < 4 || cand.length > 253 || !cand.includes('.')) return false;
   const labels = cand.split('.');
   if (labels.length < 2) return false;
   for (const label of labels) {

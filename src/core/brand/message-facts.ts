@@ -1,9 +1,9 @@
 import { getDomain } from 'tldts';
-import type { RootHeaders } from '../mime/mime-walker.js';
-import { readHtml } from '../mime/html-reading.js';
+import { firstAndLast, MAX_IDENTITY_FIELDS, type RootHeaders } from '../mime/mime-walker.js';
+import { readHtml, type HtmlReading } from '../mime/html-reading.js';
 import { linksOf, type Link, type ReadPart } from './links.js';
 import { normaliseHost, type HostJudgement } from './lookalike.js';
-import { credentialWords, lurePhrases } from './lure.js';
+import { lureWords } from './lure.js';
 import { parseMailboxes, type Mailbox } from '../../message/mailbox.js';
 import type { PreparedCatalog } from './prepared-catalog.js';
 
@@ -15,7 +15,12 @@ export interface BrandInput {
   /** Decoded Subject. */
   readonly subject: string;
   /** Decoded text/plain and text/html parts, in message order. */
-  readonly bodies: ReadonlyArray<{ readonly kind: 'text' | 'html'; readonly content: string }>;
+  readonly bodies: ReadonlyArray<{
+    readonly kind: 'text' | 'html';
+    readonly content: string;
+    /** The reading of the first `maxChars` of an HTML body, when someone already has it (leaf-text.ts). */
+    readonly read?: (maxChars: number) => HtmlReading;
+  }>;
 }
 
 /** Bounds on what is read: a phish says its piece in the first few hundred kilobytes. */
@@ -56,10 +61,12 @@ export class MessageFacts {
     readonly catalog: PreparedCatalog,
   ) {
     const h = input.headers;
-    this.from = h.from.flatMap(parseMailboxes);
+    // A field may list hundreds of mailboxes: as many are read as of fields (mime-walker.ts).
+    const mailboxes = (values: readonly string[]) => firstAndLast(values.flatMap(parseMailboxes), MAX_IDENTITY_FIELDS);
+    this.from = mailboxes(h.from);
     for (const mailbox of this.from) this.identities.push({ field: 'From', mailbox });
-    for (const mailbox of h.replyTo.flatMap(parseMailboxes)) this.identities.push({ field: 'Reply-To', mailbox });
-    for (const mailbox of h.sender.flatMap(parseMailboxes)) this.identities.push({ field: 'Sender', mailbox });
+    for (const mailbox of mailboxes(h.replyTo)) this.identities.push({ field: 'Reply-To', mailbox });
+    for (const mailbox of mailboxes(h.sender)) this.identities.push({ field: 'Sender', mailbox });
     const envelope = parseMailboxes(input.mailFrom)[0];
     if (envelope) this.identities.push({ field: 'MAIL FROM', mailbox: envelope });
 
@@ -69,7 +76,7 @@ export class MessageFacts {
     for (const n of catalog.mentions.find(input.subject)) this.remember(this.subjectNamed, n.brand, n.name);
     // Each HTML part is tokenized once, for its text and its links both.
     const parts: ReadPart[] = input.bodies.map((b) =>
-      b.kind === 'html' ? { kind: 'html', reading: readHtml(b.content.slice(0, MAX_HTML_CHARS)) } : { kind: 'text', content: b.content },
+      b.kind === 'html' ? { kind: 'html', reading: b.read?.(MAX_HTML_CHARS) ?? readHtml(b.content.slice(0, MAX_HTML_CHARS)) } : { kind: 'text', content: b.content },
     );
     const texts: string[] = [];
     let budget = MAX_TEXT_CHARS;
@@ -82,8 +89,9 @@ export class MessageFacts {
     const body = texts.join('\n');
     for (const [brand, name] of [...this.displayNamed, ...this.subjectNamed]) this.remember(this.named, brand, name);
     for (const n of catalog.mentions.find(body)) this.remember(this.named, n.brand, n.name);
-    this.lures = lurePhrases(`${input.subject}\n${body}`);
-    this.signIn = credentialWords(`${input.subject}\n${body}`);
+    const words = lureWords(`${input.subject}\n${body}`);
+    this.lures = words.lures;
+    this.signIn = words.signIn;
     this.links = linksOf(parts, { maxLinks: MAX_LINKS, maxChars: MAX_TEXT_CHARS });
   }
 

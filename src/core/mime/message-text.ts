@@ -1,6 +1,7 @@
 import { passwordCandidates } from '../zip/password-candidates.js';
 import { readHtml } from './html-reading.js';
-import { decodeText, type MimeTree } from './mime-walker.js';
+import { leafHtml, leafText } from './leaf-text.js';
+import type { MimeTree } from './mime-walker.js';
 
 /** How much of one text part is read for passwords: a PPAP notice is short. */
 const MAX_TEXT_BYTES = 256 * 1024;
@@ -13,8 +14,8 @@ export function messagePasswords(tree: MimeTree, max: number): string[] {
   const texts = [tree.subject];
   for (const leaf of tree.leaves) {
     if (!leaf.contentType.startsWith('text/')) continue;
-    const text = decodeText(leaf.bytes.subarray(0, MAX_TEXT_BYTES), leaf.charset);
-    texts.push(leaf.contentType === 'text/html' ? htmlToText(text) : text);
+    // Through leaf-text.ts: the brand checks have usually decoded and read this leaf already.
+    texts.push(leaf.contentType === 'text/html' ? leafHtml(leaf, MAX_TEXT_BYTES, MAX_TEXT_BYTES).visibleText : leafText(leaf, MAX_TEXT_BYTES));
   }
   return passwordCandidates(texts, [], max);
 }

@@ -1,8 +1,8 @@
 import type { Transform } from 'node:stream';
 import { Splitter, type MimeNode } from '@zone-eu/mailsplit';
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
-import libqp from 'libqp';
 import { Unscannable } from '../limits.js';
+import { decodeQuotedPrintable } from './quoted-printable.js';
 import { decodeHeader } from '../../message/header-text.js';
 
 export { decodeHeader };
@@ -59,8 +59,8 @@ export async function walkMime(message: Buffer, maxParts: number): Promise<MimeT
         const node = chunk as MimeNode;
         if (node.root && node.headers) {
           const h = node.headers;
-          subject = decodeHeader(h.getFirst('subject'));
-          const values = (key: string) => h.get(key).map((line) => unfold(line.replace(/^[^:]*:/, '')));
+          subject = decodeHeader(h.getFirst('subject').slice(0, MAX_SUBJECT_CHARS));
+          const values = (key: string) => firstAndLast(h.get(key), MAX_IDENTITY_FIELDS).map((line) => unfold(line.replace(/^[^:]*:/, '')));
           headers = { from: values('from'), replyTo: values('reply-to'), sender: values('sender'), authenticationResults: values('authentication-results') };
         }
         current = undefined;
@@ -102,6 +102,29 @@ export async function walkMime(message: Buffer, maxParts: number): Promise<MimeT
   };
 }
 
+/**
+ * Raw Subject characters decoded for the brand checks: a client shows the first hundred or
+ * so, and decoding a 256 KB run of encoded-words in full was most of such a message's
+ * inspection. (The header facts decode their own copy for the log and the quarantine.)
+ */
+const MAX_SUBJECT_CHARS = 16 * 1024;
+
+/**
+ * Fields of each identity kind (From, Reply-To, Sender, Authentication-Results) kept for the
+ * brand checks. RFC 5322 allows one From; a client shows one; a block of thousands is an
+ * attack shape, and parsing and judging every mailbox in it was nearly all the inspection of
+ * such a message. The first and the last half are kept, since clients differ on which of
+ * several From fields they show (and an MTA prepends its Authentication-Results at the top).
+ */
+export const MAX_IDENTITY_FIELDS = 100;
+
+/** At most `max` items: the first and the last max/2 when there are more. */
+export function firstAndLast<T>(list: readonly T[], max: number): T[] {
+  if (list.length <= max) return [...list];
+  const half = Math.floor(max / 2);
+  return [...list.slice(0, half), ...list.slice(list.length - (max - half))];
+}
+
 function partIdOf(node: MimeNode): string {
   const nr = (node.partNr || []).filter((n) => typeof n === 'number');
   return nr.length > 0 ? nr.join('.') : '1';
@@ -114,7 +137,7 @@ function decodeTransfer(body: Buffer, encoding: string): Buffer {
       // Node skips whitespace and stops at garbage; a broken encoding still yields what it can.
       return Buffer.from(body.toString('latin1'), 'base64');
     case 'quoted-printable':
-      return libqp.decode(body.toString('latin1'));
+      return decodeQuotedPrintable(body);
     default:
       return body;
   }

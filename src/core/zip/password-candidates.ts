@@ -13,6 +13,19 @@ const SCAN_CHARS = 256 * 1024;
 const MAX_PASSWORD_CHARS = 64;
 /** How far past a keyword the phrase that carries the password is looked for. */
 const WINDOW_CHARS = 256;
+/**
+ * Keywords read per text. A notice states its password beside one of its first few
+ * "パスワード"s; a text with thousands of them is padding, and reading a window after each
+ * was most of the inspection of such a mail. A password hidden past this many keywords is
+ * not tried, and the archive stays encrypted: reported as such, never passed as opened.
+ */
+const MAX_KEYWORDS = 1000;
+/**
+ * Longest run of printable ASCII taken as a token: a password (64 at most) with its
+ * trailing punctuation. A longer run is no password however it ends, and stripping its
+ * closers one by one cost time in proportion to a 256 KB line of ")".
+ */
+const MAX_TOKEN_CHARS = 4 * MAX_PASSWORD_CHARS;
 /** Lines skipped (blank ones) when the password sits on its own line below the keyword. */
 const MAX_BLANK_LINES = 4;
 
@@ -73,7 +86,8 @@ const EN_SEPARATOR_WA = /^\s*は\s*[、,:]?\s*/u;
 const LABEL_CLOSER = /^[\]】』」)>》〉〕■◆●]\s*/u;
 const EN_SEPARATOR_IS = /^\s+is(?![A-Za-z0-9])\s*:?\s*/iu;
 const EN_ANNOUNCEMENT = /^(?:is\s+)?(?:as\s+follows|below|the\s+following)\s*[:.]?\s*$/iu;
-const ASCII_TOKEN = /^[\x21-\x7e]+/u;
+/** One more than MAX_TOKEN_CHARS, so that a longer run shows itself and is refused. */
+const ASCII_TOKEN = new RegExp(`^[\\x21-\\x7e]{1,${MAX_TOKEN_CHARS + 1}}`, 'u');
 
 /**
  * Candidate passwords stated in `texts` (the subject, decoded text/plain parts, text
@@ -102,10 +116,12 @@ function statedIn(text: string): string[] {
   // produces; the victim reads them as PW:abc123, and so must we.
   const lines = text.slice(0, SCAN_CHARS).normalize('NFKC').split(/\r\n|\r|\n/u);
   const out: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
+  let keywords = 0;
+  for (let i = 0; i < lines.length && keywords < MAX_KEYWORDS; i++) {
     const line = lines[i] as string;
     let announcesNextLine = false;
     for (const match of line.matchAll(KEYWORD)) {
+      if (++keywords > MAX_KEYWORDS) break;
       const end = (match.index ?? 0) + match[0].length;
       const rest = line.slice(end, end + WINDOW_CHARS);
       const hit = afterKeyword(match[0], rest, line.length - end <= WINDOW_CHARS);
@@ -205,7 +221,7 @@ function quotedAt(s: string): string | null | undefined {
 
 function tokenAt(s: string): string | undefined {
   const raw = ASCII_TOKEN.exec(s)?.[0];
-  if (raw === undefined) return undefined;
+  if (raw === undefined || raw.length > MAX_TOKEN_CHARS) return undefined;
   const token = stripTrailing(raw);
   if (!acceptable(token) || NOT_PASSWORDS.has(token.toLowerCase())) return undefined;
   return token;

@@ -46,3 +46,15 @@ describe('MIME walk', () => {
     expect(messagePasswords(sa, 10)).toContain('sa');
   });
 });
+
+describe('walkMime: identity fields of the root', () => {
+  it('keeps the first and the last 50 From fields of a block of hundreds', async () => {
+    const froms = Array.from({ length: 300 }, (_, i) => `From: n${i} <a${i}@x.example>`);
+    const tree = await walkMime(Buffer.from(`${froms.join('\r\n')}\r\nSubject: s\r\n\r\nhi\r\n`), 10);
+    expect(tree.headers.from).toHaveLength(100);
+    expect(tree.headers.from[0]).toBe('n0 <a0@x.example>');
+    expect(tree.headers.from[49]).toBe('n49 <a49@x.example>');
+    expect(tree.headers.from[50]).toBe('n250 <a250@x.example>');
+    expect(tree.headers.from[99]).toBe('n299 <a299@x.example>');
+  });
+});

@@ -232,6 +232,19 @@ describe('passwordCandidates: order, dedupe, limits', () => {
     expect(stated(`${'x'.repeat(1000)}\nパスワード：early\n${filler}`)).toEqual(['early']);
   });
 
+  it('the first 1,000 keywords of each text are read, the next texts afresh', () => {
+    const decoys = 'パスワードについて\n'.repeat(999);
+    expect(stated(`${decoys}パスワード：last`)).toEqual(['last']);
+    expect(stated(`${decoys}パスワードについて\nパスワード：hidden`)).toEqual([]);
+    expect(passwordCandidates([`${decoys}パスワードについて`, 'パスワード：next'], [], MAX)).toEqual(['next']);
+  });
+
+  it('a run of printable ASCII longer than 256 characters on the next line is no password, however it ends', () => {
+    // (On the keyword's own line the 256-character window after it bounds the run already.)
+    expect(stated(`パスワードは以下の通りです\n\nabc${')'.repeat(250)}`)).toEqual(['abc']);
+    expect(stated(`パスワードは以下の通りです\n\nabc${')'.repeat(300)}`)).toEqual([]);
+  });
+
   it('a hostile text full of keywords yields at most the allowed number of candidates', () => {
     const hostile = 'パスワード'.repeat(20_000) + 'PW: '.repeat(20_000) + 'password is '.repeat(10_000);
     const found = passwordCandidates([hostile, `${'パスワード\n'.repeat(40_000)}`], [], MAX);
