@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { adversarialFamily, FAMILY_NAMES } from './adversarial-families.mjs';
+import { freePort, waitForPort } from './smtp-tools.mjs';
 
 const here = import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname);
 const dist = path.resolve(here, '../dist');
@@ -80,25 +81,6 @@ async function partA() {
 
 // ---- Part B: the daemon ----
 
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect({ port, host: '127.0.0.1' }, () => (s.destroy(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`port ${port} never opened`);
-}
 
 /** One SMTP transaction, dot-stuffed; resolves with the reply code to the data. */
 function sendOnce(port, message) {
@@ -144,7 +126,7 @@ async function partB() {
   const sinkPort = await freePort();
   const adminPort = await freePort();
   const sink = spawn('smtp-sink', ['-u', 'nobody', '-c', `127.0.0.1:${sinkPort}`, '1000'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitForPort(sinkPort);
+  await waitForPort(sinkPort, 10_000);
   const config = path.join(work, 'sekisho.yaml');
   writeFileSync(
     config,
@@ -162,7 +144,7 @@ async function partB() {
   }
   try {
     if (!port) throw new Error(`sekisho did not start:\n${readFileSync(logFile, 'utf8')}`);
-    await waitForPort(adminPort);
+    await waitForPort(adminPort, 10_000);
     const clean = Buffer.from('From: a@sender.example\r\nTo: user@example.net\r\nSubject: hello\r\n\r\nA clean message.\r\n');
     for (let i = 0; i < 20; i++) await sendOnce(port, clean);
     const hostile = FAMILY_NAMES.slice(0, 20).map((f) => adversarialFamily(f, 1024 * 1024));
