@@ -1,7 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Verdict } from '../../core/verdict.js';
 import type { FilterReport } from '../../filter/filter-message.js';
-import type { ActionKind } from '../../policy/decide.js';
 import type { ClientIdentity, MailCommand, RcptCommand } from '../next-hop/next-hop.js';
 import type { SmtpReply } from '../smtp-reply.js';
 import { newTransactionId } from '../../message/transaction-id.js';
@@ -22,17 +20,10 @@ export class Transaction {
   readonly acceptedRcpts: RcptCommand[] = [];
   mailCommand: MailCommand | undefined;
   size: number | undefined;
-  verdict: Verdict | undefined;
-  action: ActionKind | undefined;
-  /** Why the policy acted, and the allowlist or rule behind it. */
-  reason: string | undefined;
-  rule: number | undefined;
-  allowlisted: string | undefined;
-  scanMs: number | undefined;
+  /** What the filter found (verdict, decision, scan time), once DATA was filtered. */
+  private report: FilterReport = {};
   nextHopMs: number | undefined;
   nextHopError: string | undefined;
-  /** The Message-ID header, for finding a transaction from a user's complaint. */
-  messageId: string | undefined;
   private mailReply: string | undefined;
 
   constructor(
@@ -47,13 +38,7 @@ export class Transaction {
 
   /** What the filter found: verdict, action and why, scan time. */
   recordFilter(report: FilterReport): void {
-    this.verdict = report.inspection;
-    this.action = report.decision?.action.kind;
-    this.reason = report.decision?.action.reason ?? report.failure;
-    this.rule = report.decision?.rule;
-    this.allowlisted = report.decision?.allowlisted;
-    this.scanMs = report.scanMs;
-    this.messageId = report.inspection?.headers.messageId || undefined;
+    this.report = report;
   }
 
   recordRcpt(rcpt: RcptCommand, reply: SmtpReply): void {
@@ -65,6 +50,7 @@ export class Transaction {
 
   /** The transaction's log line: who, envelope, size, verdict, replies, latency. */
   logRecord(outcome: Outcome, reply: SmtpReply | undefined, nextHop: string): Record<string, unknown> {
+    const { inspection: verdict, decision } = this.report;
     const ms = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 10) / 10);
     return {
       event: 'transaction',
@@ -77,19 +63,20 @@ export class Transaction {
       mail_reply: this.mailReply,
       rcpt: this.recipients,
       size: this.size,
-      message_id: this.messageId,
-      verdict: this.verdict?.verdict,
-      score: this.verdict?.score,
-      findings: this.verdict?.findings.map((f) => `${f.detector}/${f.code}`),
-      action: this.action,
-      reason: this.reason,
-      rule: this.rule,
-      allowlisted: this.allowlisted,
+      // The Message-ID finds a transaction from a user's complaint.
+      message_id: verdict?.headers.messageId || undefined,
+      verdict: verdict?.verdict,
+      score: verdict?.score,
+      findings: verdict?.findings.map((f) => `${f.detector}/${f.code}`),
+      action: decision?.action.kind,
+      reason: decision?.action.reason ?? this.report.failure,
+      rule: decision?.rule,
+      allowlisted: decision?.allowlisted,
       outcome,
       reply: reply?.toString(),
       next_hop: nextHop,
       next_hop_error: this.nextHopError,
-      latency_ms: { total: ms(performance.now() - this.started), scan: ms(this.scanMs), next_hop: ms(this.nextHopMs) },
+      latency_ms: { total: ms(performance.now() - this.started), scan: ms(this.report.scanMs), next_hop: ms(this.nextHopMs) },
     };
   }
 }
