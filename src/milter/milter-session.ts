@@ -252,7 +252,8 @@ export class MilterSession {
         receivedAt: tx.receivedAt,
         mail: tx.mail,
         rcpts: tx.rcpts,
-        client: tx.client,
+        // Postfix's queue id as the client's IDENT: a release's XFORWARD names it for the mail log.
+        client: tx.queueId ? { ...tx.client, ident: tx.queueId } : tx.client,
         message,
         oversized: collected.overLimit ? { bytes: collected.size, limit: settings.maxMessageBytes } : undefined,
       },

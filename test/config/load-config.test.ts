@@ -66,6 +66,23 @@ describe('configuration', () => {
     expect(problems({ smtp: { ...base.smtp, upstream_tls: { starttls: 'maybe' } } })[0]).toMatch(/^smtp\.upstream_tls\.starttls: expected one of/);
   });
 
+  it('milter: host:port, inet:host:port or unix:/path; smtp.listen may then be left out, but one ingress is required', () => {
+    const upstream = 'smtp://127.0.0.1:10026';
+    const milterOnly = validateConfig('t.yaml', { smtp: { upstream }, milter: { listen: 'inet:127.0.0.1:8891' } }).config;
+    expect(milterOnly.smtp.listen).toBeUndefined();
+    expect(milterOnly.milter).toEqual({ listen: { kind: 'tcp', host: '127.0.0.1', port: 8891 }, socket_mode: 0o660, quarantine: 'store', max_connections: 1000, timeouts: { idle: 600_000 } });
+    expect(validateConfig('t.yaml', { smtp: { upstream }, milter: { listen: 'unix:/run/sekisho/milter.sock', socket_mode: '0600', quarantine: 'hold' } }).config.milter).toMatchObject({
+      listen: { kind: 'unix', path: '/run/sekisho/milter.sock' },
+      socket_mode: 0o600,
+      quarantine: 'hold',
+    });
+    expect(problems({ smtp: { upstream } })).toEqual(['smtp.listen: required unless milter.listen is set (an address such as 127.0.0.1:2525)']);
+    expect(problems({ ...base, milter: { listen: 'unix:relative.sock' } })[0]).toMatch(/^milter\.listen: expected unix: and an absolute path/);
+    expect(problems({ ...base, milter: { listen: '8891' } })[0]).toMatch(/^milter\.listen: expected host:port such as 127\.0\.0\.1:8891, or unix:\/path/);
+    expect(problems({ ...base, milter: { listen: '127.0.0.1:8891', quarantine: 'drop' } })[0]).toMatch(/^milter\.quarantine: expected one of "store", "hold"/);
+    expect(problems({ ...base, milter: { socket_mode: '999' } })[0]).toMatch(/^milter\.socket_mode: /);
+  });
+
   it('reports every problem at once', () => {
     expect(problems({ smtp: { listen: 'x', workers: 0 }, bogus: 1 })).toHaveLength(4);
   });
