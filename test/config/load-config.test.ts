@@ -27,6 +27,7 @@ describe('configuration', () => {
     const { config } = loadConfig(path.resolve(__dirname, '../../config/docker.yaml'));
     expect(config.smtp.listen).toEqual({ host: '0.0.0.0', port: 2525 });
     expect(config.smtp.upstream).toEqual({ kind: 'outbox', dir: '/app/var/outbox' });
+    expect(config.milter.listen).toEqual({ kind: 'tcp', host: '0.0.0.0', port: 8891 });
   });
 
   it('fills defaults and parses durations, sizes and addresses', () => {
