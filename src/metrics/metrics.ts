@@ -122,7 +122,14 @@ export class Metrics {
       aggregator: 'first',
     });
     this.buildInfo.set({ version, node: process.version }, 1);
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client's totals of active handles, requests and resources are gauges named
+      // *_total, which the exposition format keeps for counters (promtool check metrics
+      // fails on them). The per-type gauges beside them (nodejs_active_handles{type}) stay,
+      // and sum() of those is the same figure.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    }
     // Series that alert rules take rates of exist from the start, at zero.
     for (const verdict of VERDICTS) for (const action of ACTIONS) this.messages.inc({ ingress: 'smtp', verdict, action }, 0);
     for (const stage of STAGES) for (const cls of CLASSES) this.smtpReplies.inc({ stage, class: cls }, 0);

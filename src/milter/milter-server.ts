@@ -54,7 +54,6 @@ export class MilterServer {
   ) {
     this.filterDeps = this.filterDepsOf(settings, quarantineStore);
     this.server = net.createServer((socket) => this.accept(socket));
-    this.server.on('error', (err) => this.logger.error({ err }, 'milter server error'));
     metrics.initMilter();
   }
 
@@ -120,6 +119,8 @@ export class MilterServer {
       this.server.once('error', onError);
       this.server.once('listening', () => {
         this.server.off('error', onError);
+        // From now on an error is the running server's (a failed listen is the caller's, once).
+        this.server.on('error', (err) => this.logger.error({ err }, 'milter server error'));
         resolve();
       });
       start();
