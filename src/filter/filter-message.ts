@@ -11,7 +11,7 @@ import { messageParties } from '../policy/message-parties.js';
 import { quarantineMetaOf } from '../quarantine/entry-meta.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { SmtpReply } from '../smtp/smtp-reply.js';
-import { HEADER_TOO_LARGE, INSPECTION_BUSY, INTERNAL_ERROR, QUARANTINE_FAILED, quarantinedReply, replyForAction } from './filter-replies.js';
+import { HEADER_TOO_LARGE, INSPECTION_BUSY, INTERNAL_ERROR, QUARANTINE_FAILED, replyForAction } from './filter-replies.js';
 import type { InspectionOutcome, Inspector } from './inspector.js';
 import { oversizedInspection } from '../core/inspect.js';
 import { headerFactsOf } from '../message/header-facts.js';
@@ -65,7 +65,8 @@ export interface FilterReport {
 /**
  * What the ingress does with the message. `relay`: pass it on with these header
  * operations (and, when asked, the edited bytes); the final reply is the next hop's.
- * `quarantined`: held, the reply given (a stored copy is durable already). `refuse`: this
+ * `quarantined`: held (a stored copy is durable already); the ingress answers as for a
+ * relayed message. `refuse`: this
  * one reply, the message goes nowhere.
  */
 export type Disposition =
@@ -75,7 +76,7 @@ export type Disposition =
    * message itself (the MTA's hold queue), with `ops` applied: forged X-Sekisho-* fields
    * removed and the verdict headers added, for the admin who looks at it there.
    */
-  | { readonly kind: 'quarantined'; readonly id: string; readonly reply: SmtpReply; readonly stored: boolean; readonly ops: readonly HeaderOp[]; readonly report: FilterReport }
+  | { readonly kind: 'quarantined'; readonly id: string; readonly stored: boolean; readonly ops: readonly HeaderOp[]; readonly report: FilterReport }
   | { readonly kind: 'refuse'; readonly reply: SmtpReply; readonly report: FilterReport };
 
 /**
@@ -136,7 +137,7 @@ export function editRequest(action: Action, inspection: Inspection, tag: TagSett
 async function quarantine(input: FilterInput, inspection: Inspection, reason: string, report: FilterReport, deps: FilterDeps): Promise<Disposition> {
   if (deps.quarantine === 'ingress' || input.oversized) {
     const ops = planHeaderOps(input.message, inspection.headers, { stripOwnHeaders: true, addHeaders: verdictHeaders(inspection) });
-    return { kind: 'quarantined', id: input.id, reply: quarantinedReply(input.id), stored: false, ops: ops === 'header-too-large' ? [] : ops, report };
+    return { kind: 'quarantined', id: input.id, stored: false, ops: ops === 'header-too-large' ? [] : ops, report };
   }
   const held = { id: input.id, receivedAt: input.receivedAt, mail: input.mail, rcpts: input.rcpts, client: input.client, verdict: inspection, headers: inspection.headers, sha256: inspection.sha256, reason };
   try {
@@ -145,5 +146,5 @@ async function quarantine(input: FilterInput, inspection: Inspection, reason: st
     deps.logger?.error({ err, tx: input.id }, 'quarantine write failed');
     return { kind: 'refuse', reply: QUARANTINE_FAILED, report: { ...report, failure: 'quarantine' } };
   }
-  return { kind: 'quarantined', id: input.id, reply: quarantinedReply(input.id), stored: true, ops: [], report };
+  return { kind: 'quarantined', id: input.id, stored: true, ops: [], report };
 }

@@ -9,6 +9,7 @@ import type { Metrics } from '../../metrics/metrics.js';
 import type { NextHopSession } from '../next-hop/next-hop.js';
 import { NextHopError } from '../next-hop/next-hop-error.js';
 import type { SmtpReply } from '../smtp-reply.js';
+import type { AcceptedReplyShape } from './accepted-reply-shape.js';
 import { collectMessage } from './message-collector.js';
 import { messageTooBig, nextHopFailureReply } from './proxy-replies.js';
 import { clientIdentityOf, mailCommandOf, rcptCommandOf } from './smtp-server-envelope.js';
@@ -23,6 +24,8 @@ export interface ConnectionContext {
   /** The filter's dependencies as configured now (they change on reload). */
   filter(): FilterDeps;
   readonly metrics: Metrics;
+  /** The next hop's usual 250, which a quarantined message's 250 imitates (no tells). */
+  readonly acceptedShape: AcceptedReplyShape;
 }
 
 /**
@@ -128,13 +131,17 @@ export class ClientConnection {
     switch (disposition.kind) {
       case 'refuse':
         return this.refuse(tx, disposition.reply);
-      case 'quarantined':
+      case 'quarantined': {
         await this.nextHop.reset();
-        this.finish(tx, 'quarantined', disposition.reply);
-        return disposition.reply;
+        // The sender hears what a relayed message gets; the quarantine id is in the log line (tx).
+        const reply = this.context.acceptedShape.imitate();
+        this.finish(tx, 'quarantined', reply);
+        return reply;
+      }
       case 'relay': {
         const outgoing = disposition.message;
         const reply = await this.relay(tx, () => this.nextHop.data(outgoing));
+        this.context.acceptedShape.learn(reply);
         this.finish(tx, outcomeOf(reply), reply);
         return reply;
       }

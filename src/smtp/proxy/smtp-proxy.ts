@@ -13,6 +13,7 @@ import type { TagSettings } from '../../policy/policy-config.js';
 import type { QuarantineStore } from '../../quarantine/quarantine-store.js';
 import type { NextHop } from '../next-hop/next-hop.js';
 import { SmtpReplyError, type SmtpReply } from '../smtp-reply.js';
+import { AcceptedReplyShape } from './accepted-reply-shape.js';
 import { ClientConnection } from './client-connection.js';
 import { installDataStreamScan } from './data-stream-scan.js';
 import { PerClientCounter } from './connection-limits.js';
@@ -49,6 +50,7 @@ export class SmtpProxy {
   private draining = false;
   private filterDeps: FilterDeps;
   private readonly buffers = new MessageBuffers();
+  private readonly acceptedShape = new AcceptedReplyShape();
 
   constructor(
     private settings: ProxySettings,
@@ -194,6 +196,7 @@ export class SmtpProxy {
       filter: () => this.filterDeps,
       buffers: this.buffers,
       metrics: this.metrics,
+      acceptedShape: this.acceptedShape,
     }));
     this.metrics.smtpReplies.inc({ stage: 'connect', class: '2xx' });
     callback();
