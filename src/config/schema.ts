@@ -120,7 +120,12 @@ const milter = z
 const admin = z
   .object({
     listen: listenAddress.optional(),
-    token: z.string().optional(),
+    /** API bearer token and web login; "" or unset turns both off. Long: it is the whole of the authentication. */
+    token: z.string().refine((t) => t === '' || t.length >= 16, 'at least 16 characters (or "" to turn the API and web page off)').optional(),
+    /** Names the admin port is reached by (DNS rebinding: other Host headers are refused); IP literals and localhost always work. */
+    hostnames: z.array(z.string().min(1)).default([]),
+    /** Serve the admin port over HTTPS with this PEM certificate and key (session cookies are then Secure). */
+    tls: inboundTls.optional(),
     /** When set, GET /metrics wants `Authorization: Bearer <metrics_token>` (Prometheus: `authorization` in the scrape config). */
     metrics_token: z.string().min(16, 'at least 16 characters').optional(),
   })

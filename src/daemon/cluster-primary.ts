@@ -28,7 +28,7 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger, metrics: 
   const adminService = await startAdminService(loaded, logger, new FileQuarantineStore(loaded.config.quarantine.dir), () => nextHop, {
     metrics,
     exposition: () => clusterMetrics.exposition(),
-    listening: () => ({ ok: listening.size > 0, detail: `${listening.size} of ${current.config.smtp.workers} workers listening` }),
+    listening: () => ({ ok: listening.size > 0, detail: `${listening.size} of ${current.config.smtp.workers} workers listening`, problem: listening.size > 0 ? undefined : 'no worker listening' }),
   });
   let stopping = false;
   const workers = loaded.config.smtp.workers;

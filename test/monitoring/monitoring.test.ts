@@ -30,6 +30,9 @@ const EXPECTED_ALERTS = [
 ];
 
 const EXPECTED_PANELS = [
+  'Milter connections',
+  'Milter answers by reply',
+  'Milter connections closed on errors',
   'Throughput by verdict',
   'Throughput by action',
   'Findings by detector',
@@ -53,7 +56,7 @@ const EXPECTED_PANELS = [
   'Version',
 ];
 
-const EXPECTED_ROWS = ['Overview', 'Traffic', 'Detections', 'Inspection', 'SMTP and next hop', 'Quarantine', 'Operations', 'Process'];
+const EXPECTED_ROWS = ['Overview', 'Traffic', 'Detections', 'Inspection', 'SMTP and next hop', 'Milter', 'Quarantine', 'Operations', 'Process'];
 
 // ---- files --------------------------------------------------------------------------
 
