@@ -5,6 +5,8 @@ import { bearerToken, sameSecret } from '../admin/auth.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { BudgetedQuarantineStore } from '../quarantine/budgeted-store.js';
+import { quarantineLimits } from '../quarantine/create-store.js';
 import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { NextHop } from '../smtp/next-hop/next-hop.js';
@@ -57,7 +59,8 @@ export async function startAdminService(loaded: LoadedConfig, logger: Logger, st
   if (listen) {
     server = new AdminServer(adminSettings(loaded), admin, logger);
     const gate = server.gate;
-    const readiness = new ReadinessProbe(observability.listening, () => current.config.smtp.upstream, () => current.config.quarantine.dir);
+    const space = store instanceof BudgetedQuarantineStore ? () => store.freeSpace() : undefined;
+    const readiness = new ReadinessProbe(observability.listening, () => current.config.smtp.upstream, () => current.config.quarantine.dir, space);
     server.addPublicRoute('/metrics', async (req, res) => {
       const token = current.config.admin.metrics_token;
       if (token) {
@@ -99,6 +102,7 @@ export async function startAdminService(loaded: LoadedConfig, logger: Logger, st
         logger.warn({ event: 'reload', key: 'quarantine.dir' }, 'quarantine.dir changed: takes effect after a restart');
       }
       server?.reconfigure(adminSettings(next));
+      if (store instanceof BudgetedQuarantineStore) store.setLimits(quarantineLimits(next.config));
       current = next;
     },
     async close(): Promise<void> {

@@ -5,7 +5,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { policyFromConfig } from '../policy/policy-config.js';
-import { FileQuarantineStore } from '../quarantine/file-store.js';
+import { createQuarantineStore, quarantineLimits } from '../quarantine/create-store.js';
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { SmtpProxy, type ProxySettings } from '../smtp/proxy/smtp-proxy.js';
 import { MilterServer, type MilterServerSettings } from '../milter/milter-server.js';
@@ -74,7 +74,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
   const { metrics } = options;
   let current = loaded;
   let nextHop = createNextHop(loaded);
-  const store = new FileQuarantineStore(loaded.config.quarantine.dir);
+  const store = createQuarantineStore(loaded.config);
   const inspector = createInspector(inspectorSettings(loaded), inspectorPlan(loaded), logger, metrics);
   // Listening only once messages can be inspected: the first ones would wait otherwise.
   await inspector.ready();
@@ -121,6 +121,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
       if (nextHopKey(next) !== nextHopKey(current)) nextHop = createNextHop(next);
       proxy?.reconfigure(proxySettings(next), nextHop, store);
       milter?.reconfigure(milterSettings(next), store);
+      store.setLimits(quarantineLimits(next.config));
       inspector.reconfigure(inspectorSettings(next));
       if (next.config.inspect.threads !== current.config.inspect.threads) {
         logger.warn({ event: 'reload', key: 'inspect.threads' }, 'inspect.threads changed: takes effect after a restart');

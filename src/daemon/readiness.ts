@@ -34,10 +34,14 @@ export class ReadinessProbe {
     private readonly listening: () => Check,
     private readonly upstream: () => Upstream,
     private readonly quarantineDir: () => string,
+    /** The free-space floor of the quarantine (quarantine.min_free_bytes), when the store keeps one. */
+    private readonly quarantineSpace?: () => Promise<Check>,
   ) {}
 
   async check(): Promise<Readiness> {
-    const [nextHop, quarantine] = await Promise.all([this.nextHop(), writable(path.join(this.quarantineDir(), 'tmp'))]);
+    const [nextHop, writableCheck, space] = await Promise.all([this.nextHop(), writable(path.join(this.quarantineDir(), 'tmp')), this.quarantineSpace?.()]);
+    // A full disk still lets an empty file be made: the floor is checked besides.
+    const quarantine = writableCheck.ok && space && !space.ok ? space : writableCheck;
     const checks = { listening: this.listening(), next_hop: nextHop, quarantine };
     return { ready: checks.listening.ok && nextHop.ok && quarantine.ok, checks };
   }

@@ -9,9 +9,10 @@ import type { Ingress, Metrics } from '../metrics/metrics.js';
 import { decide, type Action, type Decision, type Policy } from '../policy/decide.js';
 import { messageParties } from '../policy/message-parties.js';
 import { quarantineMetaOf } from '../quarantine/entry-meta.js';
+import { QuarantineFullError } from '../quarantine/budgeted-store.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { SmtpReply } from '../smtp/smtp-reply.js';
-import { HEADER_TOO_LARGE, INSPECTION_BUSY, INTERNAL_ERROR, QUARANTINE_FAILED, replyForAction } from './filter-replies.js';
+import { HEADER_TOO_LARGE, INSPECTION_BUSY, INTERNAL_ERROR, QUARANTINE_FAILED, QUARANTINE_FULL, replyForAction } from './filter-replies.js';
 import type { InspectionOutcome, Inspector } from './inspector.js';
 import { oversizedInspection } from '../core/inspect.js';
 import { headerFactsOf } from '../message/header-facts.js';
@@ -143,6 +144,12 @@ async function quarantine(input: FilterInput, inspection: Inspection, reason: st
   try {
     await deps.quarantine.put(quarantineMetaOf(held, input.message, new Date()), input.message);
   } catch (err) {
+    if (err instanceof QuarantineFullError) {
+      // Kept by the sender, never dropped or passed: the admin makes room or raises the quota.
+      deps.logger?.warn({ event: 'quarantine-full', tx: input.id, reason: err.reason, detail: err.message }, 'quarantine full: message tempfailed');
+      deps.metrics?.quarantineFull.inc({ reason: err.reason });
+      return { kind: 'refuse', reply: QUARANTINE_FULL, report: { ...report, failure: 'quarantine-full' } };
+    }
     deps.logger?.error({ err, tx: input.id }, 'quarantine write failed');
     return { kind: 'refuse', reply: QUARANTINE_FAILED, report: { ...report, failure: 'quarantine' } };
   }

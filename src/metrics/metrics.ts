@@ -46,6 +46,7 @@ export class Metrics {
   readonly inspectWorkersBusy: Gauge;
   readonly inspectWorkerRestarts: Counter<'reason'>;
   readonly inspectQueueFull: Counter;
+  readonly quarantineFull: Counter<'reason'>;
   readonly milterConnections: Counter;
   readonly milterActiveConnections: Gauge;
   readonly milterReplies: Counter<'reply'>;
@@ -99,6 +100,12 @@ export class Metrics {
       registers: r,
     });
     this.inspectQueueFull = new Counter({ name: 'sekisho_inspect_queue_full_total', help: 'Messages refused with 451 4.3.2 because the inspection queue was full.', registers: r });
+    this.quarantineFull = new Counter({
+      name: 'sekisho_quarantine_full_total',
+      help: 'Messages the policy would quarantine that got 451 4.3.1 because the quarantine was at quarantine.max_bytes / max_messages or its disk at min_free_bytes, by reason.',
+      labelNames: ['reason'],
+      registers: r,
+    });
     this.milterConnections = new Counter({ name: 'sekisho_milter_connections_total', help: 'Milter connections from the MTA accepted.', registers: r });
     this.milterActiveConnections = new Gauge({ name: 'sekisho_milter_active_connections', help: 'Milter connections from the MTA open now.', registers: r });
     this.milterReplies = new Counter({
@@ -136,6 +143,7 @@ export class Metrics {
     for (const kind of UPSTREAM_ERRORS) this.upstreamErrors.inc({ kind }, 0);
     for (const result of ['ok', 'refused']) this.configReloads.inc({ result }, 0);
     for (const reason of ['deadline', 'crash', 'memory']) this.inspectWorkerRestarts.inc({ reason }, 0);
+    for (const reason of ['max-bytes', 'max-messages', 'free-space']) this.quarantineFull.inc({ reason }, 0);
     if (options.processMetrics ?? true) this.watchEventLoop();
   }
 

@@ -21,6 +21,7 @@ const EXPECTED_ALERTS = [
   'SekishoScanLatencyHigh',
   'SekishoUnscannableSpike',
   'SekishoQuarantineGrowing',
+  'SekishoQuarantineFull',
   'SekishoConfigReloadFailed',
   'SekishoInspectQueueSaturated',
   'SekishoInspectQueueFull',
