@@ -31,6 +31,12 @@ const smtpTimeouts = z
   .object({
     /** Client silent between commands or during DATA (RFC 5321 §4.5.3.2.7 suggests 5 min). */
     idle: duration.prefault(300),
+    /** MAIL to the end of DATA, however active the client is (slowloris): then 421. */
+    transaction: duration.prefault('30m'),
+    /** 354 to the "." (RFC 5321 §4.5.3.2.6 gives the server 10 min for its own reply; the client gets as long to send). */
+    data: duration.prefault('15m'),
+    /** How long into DATA before smtp.min_data_rate is judged (slow starts, TCP stalls). */
+    data_rate_grace: duration.prefault('60s'),
     upstream_connect: duration.prefault(30),
     upstream_command: duration.prefault(60),
     /** Reply to "." from the next hop; under Postfix's smtpd_proxy_timeout (100 s) minus scan time. */
@@ -61,6 +67,8 @@ const smtp = z
     max_connections: z.number().int().min(1).default(500),
     max_connections_per_ip: z.number().int().min(1).default(50),
     max_recipients: z.number().int().min(1).default(1000),
+    /** Bytes per second averaged over a DATA phase (after timeouts.data_rate_grace); below it, 421. 0 turns it off. */
+    min_data_rate: z.number().int().min(0).default(128),
     timeouts: smtpTimeouts.prefault({}),
     tls: inboundTls.optional(),
     upstream_tls: upstreamTls.prefault({}),

@@ -62,6 +62,7 @@ export function proxySettings(loaded: LoadedConfig): ProxySettings {
     maxRecipients: smtp.max_recipients,
     idleTimeoutMs: smtp.timeouts.idle,
     shutdownGraceMs: smtp.timeouts.shutdown_grace,
+    deadlines: { transactionMs: smtp.timeouts.transaction, dataMs: smtp.timeouts.data, minDataRate: smtp.min_data_rate, rateGraceMs: smtp.timeouts.data_rate_grace },
     xforwardHosts: smtp.xforward_hosts,
     tls: loaded.tls.inbound,
     policy,

@@ -32,6 +32,7 @@ export class Metrics {
   readonly smtpConnections: Counter;
   readonly smtpActiveConnections: Gauge;
   readonly smtpReplies: Counter<'stage' | 'class'>;
+  readonly smtpDeadlines: Counter<'breach'>;
   readonly upstreamErrors: Counter<'kind'>;
   readonly upstreamLatency: Histogram;
   readonly scanDuration: Histogram;
@@ -66,6 +67,12 @@ export class Metrics {
     this.smtpConnections = new Counter({ name: 'sekisho_smtp_connections_total', help: 'SMTP client connections accepted.', registers: r });
     this.smtpActiveConnections = new Gauge({ name: 'sekisho_smtp_active_connections', help: 'SMTP client connections open now.', registers: r });
     this.smtpReplies = new Counter({ name: 'sekisho_smtp_replies_total', help: 'Replies to SMTP clients, by session stage and reply class.', labelNames: ['stage', 'class'], registers: r });
+    this.smtpDeadlines = new Counter({
+      name: 'sekisho_smtp_client_deadlines_total',
+      help: 'SMTP clients cut with 421 for breaking a deadline (transaction-deadline, data-deadline, data-rate: slowloris).',
+      labelNames: ['breach'],
+      registers: r,
+    });
     this.upstreamErrors = new Counter({ name: 'sekisho_upstream_errors_total', help: 'Next-hop failures (no reply could be had), by kind.', labelNames: ['kind'], registers: r });
     this.upstreamLatency = new Histogram({
       name: 'sekisho_upstream_latency_seconds',
@@ -144,6 +151,7 @@ export class Metrics {
     for (const result of ['ok', 'refused']) this.configReloads.inc({ result }, 0);
     for (const reason of ['deadline', 'crash', 'memory']) this.inspectWorkerRestarts.inc({ reason }, 0);
     for (const reason of ['max-bytes', 'max-messages', 'free-space']) this.quarantineFull.inc({ reason }, 0);
+    for (const breach of ['transaction-deadline', 'data-deadline', 'data-rate']) this.smtpDeadlines.inc({ breach }, 0);
     if (options.processMetrics ?? true) this.watchEventLoop();
   }
 

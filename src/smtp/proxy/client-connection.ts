@@ -11,7 +11,8 @@ import { NextHopError } from '../next-hop/next-hop-error.js';
 import type { SmtpReply } from '../smtp-reply.js';
 import type { AcceptedReplyShape } from './accepted-reply-shape.js';
 import { collectMessage } from './message-collector.js';
-import { messageTooBig, nextHopFailureReply } from './proxy-replies.js';
+import { ClientDeadline, type DeadlineBreach, type DeadlineSettings } from './client-deadline.js';
+import { DATA_DEADLINE, DATA_TOO_SLOW, messageTooBig, nextHopFailureReply, TRANSACTION_DEADLINE } from './proxy-replies.js';
 import { clientIdentityOf, mailCommandOf, rcptCommandOf } from './smtp-server-envelope.js';
 import { Transaction, type Outcome } from './transaction.js';
 
@@ -26,6 +27,9 @@ export interface ConnectionContext {
   readonly metrics: Metrics;
   /** The next hop's usual 250, which a quarantined message's 250 imitates (no tells). */
   readonly acceptedShape: AcceptedReplyShape;
+  deadlines(): DeadlineSettings;
+  /** Says `reply` to this client and closes its connection (a deadline it broke). */
+  hangUp(reply: SmtpReply): void;
 }
 
 /**
@@ -40,6 +44,7 @@ export class ClientConnection {
   private inFlight: Promise<unknown> | undefined;
   /** The client disconnected; a step still in flight finishes without it. */
   private gone = false;
+  private readonly deadline: ClientDeadline;
 
   constructor(
     readonly session: SMTPServerSession,
@@ -49,7 +54,9 @@ export class ClientConnection {
     readonly countedForLimit: boolean,
     private readonly nextHop: NextHopSession,
     private readonly context: ConnectionContext,
-  ) {}
+  ) {
+    this.deadline = new ClientDeadline(context.deadlines, (breach) => this.cut(breach));
+  }
 
   /** A hook is running. */
   get busy(): boolean {
@@ -86,6 +93,7 @@ export class ClientConnection {
     tx.recordMail(reply);
     tx.mailCommand = mailCommandOf(address, session.envelope);
     if (!reply.isPositive) this.finish(tx, outcomeOf(reply), reply);
+    else this.deadline.transaction();
     return reply;
   }
 
@@ -99,7 +107,20 @@ export class ClientConnection {
 
   async data(stream: Readable): Promise<SmtpReply> {
     const tx = this.current();
-    const collected = await collectMessage(stream, this.context.maxMessageBytes(), this.context.buffers);
+    this.deadline.data();
+    let collected;
+    try {
+      collected = await collectMessage(stream, this.context.maxMessageBytes(), this.context.buffers, (n) => this.deadline.received(n));
+    } catch (err) {
+      // The connection was closed under the stream: by us at a deadline, or by the client.
+      const breach = this.deadline.breach;
+      if (!breach) throw err;
+      const reply = deadlineReply(breach);
+      this.finish(tx, 'tempfailed', reply);
+      return reply;
+    } finally {
+      this.deadline.stop();
+    }
     if (collected.kind === 'too-big') {
       tx.size = collected.bytes;
       return this.refuse(tx, messageTooBig(this.context.maxMessageBytes()));
@@ -196,13 +217,29 @@ export class ClientConnection {
     return this.transaction;
   }
 
+  /** A deadline broke: 421 and the connection closes; nothing was acknowledged, so nothing is lost. */
+  private cut(breach: DeadlineBreach): void {
+    const tx = this.transaction;
+    if (tx) tx.deadline = breach;
+    this.context.metrics.smtpDeadlines.inc({ breach });
+    this.context.logger.warn({ event: 'client-deadline', breach, conn: this.session.id, ip: this.peerAddress, tx: tx?.id }, 'client too slow: connection closed');
+    this.context.hangUp(deadlineReply(breach));
+  }
+
   private finish(tx: Transaction, outcome: Outcome, reply: SmtpReply | undefined): void {
-    if (this.transaction === tx) this.transaction = undefined;
+    if (this.transaction === tx) {
+      this.transaction = undefined;
+      this.deadline.stop();
+    }
     const record = tx.logRecord(outcome, reply, this.context.nextHopDescription);
     if (this.gone && outcome !== 'abandoned') record['client_gone'] = true;
     if ((outcome === 'tempfailed' && tx.nextHopError) || record['client_gone']) this.context.logger.warn(record, 'transaction');
     else this.context.logger.info(record, 'transaction');
   }
+}
+
+function deadlineReply(breach: DeadlineBreach): SmtpReply {
+  return breach === 'data-rate' ? DATA_TOO_SLOW : breach === 'data-deadline' ? DATA_DEADLINE : TRANSACTION_DEADLINE;
 }
 
 function outcomeOf(reply: SmtpReply): Outcome {

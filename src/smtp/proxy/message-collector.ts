@@ -10,12 +10,13 @@ export type Collected = { readonly kind: 'message'; readonly message: Buffer } |
  * (message-buffers.ts). Past `maxBytes` it stops keeping bytes but reads on
  * to the end, so the client gets its 552 after the "." and memory stays bounded.
  */
-export function collectMessage(stream: Readable, maxBytes: number, buffers: MessageBuffers): Promise<Collected> {
+export function collectMessage(stream: Readable, maxBytes: number, buffers: MessageBuffers, onBytes?: (n: number) => void): Promise<Collected> {
   return new Promise((resolve, reject) => {
     let chunks: Buffer[] = [];
     let bytes = 0;
     stream.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
+      onBytes?.(chunk.length);
       if (bytes > maxBytes) chunks = [];
       else chunks.push(chunk);
     });

@@ -15,6 +15,7 @@ import type { NextHop } from '../next-hop/next-hop.js';
 import { SmtpReplyError, type SmtpReply } from '../smtp-reply.js';
 import { AcceptedReplyShape } from './accepted-reply-shape.js';
 import { ClientConnection } from './client-connection.js';
+import type { DeadlineSettings } from './client-deadline.js';
 import { installDataStreamScan } from './data-stream-scan.js';
 import { PerClientCounter } from './connection-limits.js';
 import { hookReplyText, PromptSmtpServer, setHookReply } from './prompt-smtp-server.js';
@@ -30,6 +31,8 @@ export interface ProxySettings {
   readonly maxRecipients: number;
   readonly idleTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** Deadlines a client cannot stretch (client-deadline.ts). */
+  readonly deadlines: DeadlineSettings;
   readonly xforwardHosts: readonly string[];
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly policy: Policy;
@@ -197,6 +200,14 @@ export class SmtpProxy {
       buffers: this.buffers,
       metrics: this.metrics,
       acceptedShape: this.acceptedShape,
+      deadlines: () => this.settings.deadlines,
+      hangUp: (reply) => {
+        for (const connection of this.server.connections) {
+          if (connection.id !== session.id) continue;
+          connection.send(reply.code, reply.message);
+          connection.close();
+        }
+      },
     }));
     this.metrics.smtpReplies.inc({ stage: 'connect', class: '2xx' });
     callback();
