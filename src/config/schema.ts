@@ -61,6 +61,8 @@ const smtp = z
     listen: listenAddress.optional(),
     upstream,
     max_message_bytes: byteSize.prefault(50 * 1024 * 1024),
+    /** Bytes of messages this process holds at once (collecting, inspecting, relaying; proxy and milter); past it, 451 4.3.1. */
+    max_inflight_bytes: byteSize.prefault('1GiB'),
     /** Our name in the greeting and in EHLO to the next hop. */
     hostname: z.string().min(1).default(os.hostname()),
     workers: z.number().int().min(1).max(256).default(1),

@@ -9,6 +9,7 @@ import { createQuarantineStore, quarantineLimits } from '../quarantine/create-st
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { SmtpProxy, type ProxySettings } from '../smtp/proxy/smtp-proxy.js';
 import { MilterServer, type MilterServerSettings } from '../milter/milter-server.js';
+import { InflightBytes } from '../message/inflight-bytes.js';
 import { startAdminService, type AdminService } from './admin-service.js';
 
 /** A running sekisho: what main, the cluster workers and the tests hold on to. */
@@ -80,10 +81,12 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
   // Listening only once messages can be inspected: the first ones would wait otherwise.
   await inspector.ready();
   const smtpListen = loaded.config.smtp.listen;
-  const proxy = smtpListen ? new SmtpProxy(proxySettings(loaded), nextHop, store, inspector, logger, metrics) : undefined;
+  const inflight = new InflightBytes(loaded.config.smtp.max_inflight_bytes);
+  metrics.watchInflight(inflight);
+  const proxy = smtpListen ? new SmtpProxy(proxySettings(loaded), nextHop, store, inspector, logger, metrics, inflight) : undefined;
   const smtpAddress = proxy && smtpListen ? await proxy.listen(smtpListen) : undefined;
   const milterListen = loaded.config.milter.listen;
-  const milter = milterListen ? new MilterServer(milterSettings(loaded), store, inspector, logger, metrics) : undefined;
+  const milter = milterListen ? new MilterServer(milterSettings(loaded), store, inspector, logger, metrics, inflight) : undefined;
   const milterAddress = milter && milterListen ? await milter.listen(milterListen, loaded.config.milter.socket_mode) : undefined;
   const listening = [smtpAddress && `smtp ${smtpAddress.address}:${smtpAddress.port}`, milterAddress && `milter ${milterAddress.description}`].filter(Boolean).join(', ');
   logger.info(
@@ -123,6 +126,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
       proxy?.reconfigure(proxySettings(next), nextHop, store);
       milter?.reconfigure(milterSettings(next), store);
       store.setLimits(quarantineLimits(next.config));
+      inflight.setLimit(next.config.smtp.max_inflight_bytes);
       inspector.reconfigure(inspectorSettings(next));
       if (next.config.inspect.threads !== current.config.inspect.threads) {
         logger.warn({ event: 'reload', key: 'inspect.threads' }, 'inspect.threads changed: takes effect after a restart');

@@ -12,7 +12,7 @@ import { quarantineMetaOf } from '../quarantine/entry-meta.js';
 import { QuarantineFullError } from '../quarantine/budgeted-store.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { SmtpReply } from '../smtp/smtp-reply.js';
-import { HEADER_TOO_LARGE, INSPECTION_BUSY, INTERNAL_ERROR, QUARANTINE_FAILED, QUARANTINE_FULL, replyForAction } from './filter-replies.js';
+import { HEADER_TOO_LARGE, INSPECTION_BUSY, INTERNAL_ERROR, QUARANTINE_FAILED, INSUFFICIENT_STORAGE, replyForAction } from './filter-replies.js';
 import type { InspectionOutcome, Inspector } from './inspector.js';
 import { oversizedInspection } from '../core/inspect.js';
 import { headerFactsOf } from '../message/header-facts.js';
@@ -148,7 +148,7 @@ async function quarantine(input: FilterInput, inspection: Inspection, reason: st
       // Kept by the sender, never dropped or passed: the admin makes room or raises the quota.
       deps.logger?.warn({ event: 'quarantine-full', tx: input.id, reason: err.reason, detail: err.message }, 'quarantine full: message tempfailed');
       deps.metrics?.quarantineFull.inc({ reason: err.reason });
-      return { kind: 'refuse', reply: QUARANTINE_FULL, report: { ...report, failure: 'quarantine-full' } };
+      return { kind: 'refuse', reply: INSUFFICIENT_STORAGE, report: { ...report, failure: 'quarantine-full' } };
     }
     deps.logger?.error({ err, tx: input.id }, 'quarantine write failed');
     return { kind: 'refuse', reply: QUARANTINE_FAILED, report: { ...report, failure: 'quarantine' } };

@@ -13,8 +13,11 @@ export const INTERNAL_ERROR = SmtpReply.of(451, '4.3.0', 'Internal error, try ag
 /** The quarantine copy could not be written: tempfail, the sender keeps the message. */
 export const QUARANTINE_FAILED = SmtpReply.of(451, '4.3.0', 'Cannot store the message, try again later');
 
-/** The quarantine is at its quota or its disk at the free-space floor (RFC 3463 X.3.1: mail system full). */
-export const QUARANTINE_FULL = SmtpReply.of(451, '4.3.1', 'Insufficient system storage, try again later');
+/**
+ * RFC 3463 X.3.1, mail system full: the quarantine at its quota or its disk at the floor, or
+ * the process at its budget of message bytes in flight. The sender keeps the message.
+ */
+export const INSUFFICIENT_STORAGE = SmtpReply.of(451, '4.3.1', 'Insufficient system storage, try again later');
 
 /** Every inspection worker busy and the queue full (RFC 3463 X.3.2: system not accepting messages). */
 export const INSPECTION_BUSY = SmtpReply.of(451, '4.3.2', 'Too busy to inspect the message, try again later');

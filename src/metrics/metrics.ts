@@ -33,6 +33,7 @@ export class Metrics {
   readonly smtpActiveConnections: Gauge;
   readonly smtpReplies: Counter<'stage' | 'class'>;
   readonly smtpDeadlines: Counter<'breach'>;
+  readonly inflightRefused: Counter;
   readonly upstreamErrors: Counter<'kind'>;
   readonly upstreamLatency: Histogram;
   readonly scanDuration: Histogram;
@@ -71,6 +72,11 @@ export class Metrics {
       name: 'sekisho_smtp_client_deadlines_total',
       help: 'SMTP clients cut with 421 for breaking a deadline (transaction-deadline, data-deadline, data-rate: slowloris).',
       labelNames: ['breach'],
+      registers: r,
+    });
+    this.inflightRefused = new Counter({
+      name: 'sekisho_inflight_refused_total',
+      help: 'Messages tempfailed (451 4.3.1) because keeping them would take the process past smtp.max_inflight_bytes.',
       registers: r,
     });
     this.upstreamErrors = new Counter({ name: 'sekisho_upstream_errors_total', help: 'Next-hop failures (no reply could be had), by kind.', labelNames: ['kind'], registers: r });
@@ -153,6 +159,26 @@ export class Metrics {
     for (const reason of ['max-bytes', 'max-messages', 'free-space']) this.quarantineFull.inc({ reason }, 0);
     for (const breach of ['transaction-deadline', 'data-deadline', 'data-rate']) this.smtpDeadlines.inc({ breach }, 0);
     if (options.processMetrics ?? true) this.watchEventLoop();
+  }
+
+  /** Message bytes held in flight now, against smtp.max_inflight_bytes. */
+  watchInflight(inflight: { readonly used: number; readonly limit: number }): void {
+    new Gauge({
+      name: 'sekisho_inflight_bytes',
+      help: 'Bytes of messages this process holds now (collecting, inspecting, relaying, storing).',
+      registers: [this.registry],
+      collect() {
+        this.set(inflight.used);
+      },
+    });
+    new Gauge({
+      name: 'sekisho_inflight_bytes_limit',
+      help: 'smtp.max_inflight_bytes: past it new messages get 451 4.3.1.',
+      registers: [this.registry],
+      collect() {
+        this.set(inflight.limit);
+      },
+    });
   }
 
   /** The milter ingress is serving: its series exist from the start, at zero, like the proxy's. */

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import { filterMessage, type Disposition, type FilterDeps } from '../../filter/filter-message.js';
-import { INTERNAL_ERROR } from '../../filter/filter-replies.js';
+import { INSUFFICIENT_STORAGE, INTERNAL_ERROR } from '../../filter/filter-replies.js';
 import type { Logger } from '../../log/logger.js';
 import type { MessageBuffers } from '../../message/message-buffers.js';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -12,6 +12,7 @@ import type { SmtpReply } from '../smtp-reply.js';
 import type { AcceptedReplyShape } from './accepted-reply-shape.js';
 import { collectMessage } from './message-collector.js';
 import { ClientDeadline, type DeadlineBreach, type DeadlineSettings } from './client-deadline.js';
+import type { InflightBytes } from '../../message/inflight-bytes.js';
 import { DATA_DEADLINE, DATA_TOO_SLOW, messageTooBig, nextHopFailureReply, TRANSACTION_DEADLINE } from './proxy-replies.js';
 import { clientIdentityOf, mailCommandOf, rcptCommandOf } from './smtp-server-envelope.js';
 import { Transaction, type Outcome } from './transaction.js';
@@ -28,6 +29,8 @@ export interface ConnectionContext {
   /** The next hop's usual 250, which a quarantined message's 250 imitates (no tells). */
   readonly acceptedShape: AcceptedReplyShape;
   deadlines(): DeadlineSettings;
+  /** The process's budget of message bytes in flight (smtp.max_inflight_bytes), shared with the milter. */
+  readonly inflight: InflightBytes;
   /** Says `reply` to this client and closes its connection (a deadline it broke). */
   hangUp(reply: SmtpReply): void;
 }
@@ -110,7 +113,7 @@ export class ClientConnection {
     this.deadline.data();
     let collected;
     try {
-      collected = await collectMessage(stream, this.context.maxMessageBytes(), this.context.buffers, (n) => this.deadline.received(n));
+      collected = await collectMessage(stream, this.context.maxMessageBytes(), this.context.buffers, (n) => this.deadline.received(n), this.context.inflight);
     } catch (err) {
       // The connection was closed under the stream: by us at a deadline, or by the client.
       const breach = this.deadline.breach;
@@ -125,6 +128,13 @@ export class ClientConnection {
       tx.size = collected.bytes;
       return this.refuse(tx, messageTooBig(this.context.maxMessageBytes()));
     }
+    if (collected.kind === 'over-budget') {
+      tx.size = collected.bytes;
+      tx.deadline = 'inflight-budget';
+      this.context.metrics.inflightRefused.inc();
+      this.context.logger.warn({ event: 'inflight-budget', tx: tx.id, size: collected.bytes, used: this.context.inflight.used, limit: this.context.inflight.limit }, 'messages in flight over smtp.max_inflight_bytes: tempfailed');
+      return this.refuse(tx, INSUFFICIENT_STORAGE);
+    }
     const message = collected.message;
     try {
       return await this.filterAndAct(tx, message);
@@ -132,6 +142,7 @@ export class ClientConnection {
       // Relayed (the next hop's final reply is in, every byte was written), held (durable)
       // or refused: nothing uses the message any more.
       this.context.buffers.give(message);
+      this.context.inflight.give(message.length);
     }
   }
 

@@ -6,6 +6,7 @@ import type { ListenAddress } from '../../config/values.js';
 import type { Logger } from '../../log/logger.js';
 import type { FilterDeps } from '../../filter/filter-message.js';
 import type { Inspector } from '../../filter/inspector.js';
+import type { InflightBytes } from '../../message/inflight-bytes.js';
 import { MessageBuffers } from '../../message/message-buffers.js';
 import type { Metrics, ReplyStage } from '../../metrics/metrics.js';
 import type { Policy } from '../../policy/decide.js';
@@ -62,6 +63,8 @@ export class SmtpProxy {
     private readonly inspector: Inspector,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    /** Message bytes in flight in this process, shared with the milter (smtp.max_inflight_bytes). */
+    private readonly inflight: InflightBytes,
   ) {
     this.filterDeps = this.filterDepsOf(settings, quarantineStore);
     if (!installDataStreamScan()) this.logger.debug({ event: 'data-stream-scan' }, "smtp-server's DATA scan left as it is (not the version it was written for)");
@@ -201,6 +204,7 @@ export class SmtpProxy {
       metrics: this.metrics,
       acceptedShape: this.acceptedShape,
       deadlines: () => this.settings.deadlines,
+      inflight: this.inflight,
       hangUp: (reply) => {
         for (const connection of this.server.connections) {
           if (connection.id !== session.id) continue;

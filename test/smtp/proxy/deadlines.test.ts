@@ -80,3 +80,23 @@ describe('client deadlines', () => {
     expect(proxy.logs.lines.filter((l) => l['event'] === 'client-deadline')).toEqual([]);
   });
 });
+
+describe('the in-flight budget (smtp.max_inflight_bytes)', () => {
+  const relay = relayFixture();
+
+  it('a message that would take the process past it gets 451 4.3.1; the bytes come back once a transaction ends', async () => {
+    const { sink, proxy } = await relay.start({}, { smtp: { max_inflight_bytes: 40_000 } });
+    const client = await SmtpTestClient.connect(proxy.port);
+    const big = Buffer.concat([Buffer.from('Subject: big\r\n\r\n'), Buffer.alloc(60_000, 'y')]);
+    const small = Buffer.from('Subject: small\r\n\r\nhello\r\n');
+    const refused = await client.send('a@partner.example', ['u@example.net'], big);
+    expect(refused.data?.final?.text).toBe('451 4.3.1 Insufficient system storage, try again later');
+    for (let i = 0; i < 3; i++) expect((await client.send('a@partner.example', ['u@example.net'], small)).data?.final?.code).toBe(250);
+    await client.quit();
+    expect(sink.messages).toHaveLength(3);
+    expect(proxy.logs.lines.find((l) => l['event'] === 'inflight-budget')).toMatchObject({ size: big.length + 2, limit: 40_000 });
+    const metrics = await proxy.metrics.registry.metrics();
+    expect(metrics).toContain('sekisho_inflight_refused_total 1');
+    expect(metrics).toMatch(/^sekisho_inflight_bytes 0$/m);
+  });
+});
