@@ -66,10 +66,17 @@ export class DaemonProcess {
     return Number(String(line!['smtp']).split(':').pop());
   }
 
-  /** The milter's TCP port, from the "listening" line (milter.listen 127.0.0.1:0 picks one). */
-  async milterPort(): Promise<number> {
+  /** Where the milter listens, from the "listening" line: "127.0.0.1:PORT" or "unix:/path". */
+  async milterAddress(): Promise<string> {
     const [line] = await this.waitFor((l) => l['event'] === 'listening' && typeof l['milter'] === 'string');
-    return Number(String(line!['milter']).split(':').pop());
+    return String(line!['milter']);
+  }
+
+  /** The milter's TCP port (milter.listen 127.0.0.1:0 picks one). */
+  async milterPort(): Promise<number> {
+    const address = await this.milterAddress();
+    if (address.startsWith('unix:')) throw new Error(`the milter listens on ${address}, not on a TCP port`);
+    return Number(address.split(':').pop());
   }
 
   /** Its transaction log lines so far (one per message, whatever the ingress). */

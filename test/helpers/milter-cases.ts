@@ -76,6 +76,9 @@ export function milterDaemonConfig(quarantine: 'store' | 'hold', extra: Record<s
 
 export interface MilterDaemon {
   readonly daemon: DaemonProcess;
+  /** The milter's address as the daemon logged it: "127.0.0.1:PORT" or "unix:/path". */
+  readonly address: string;
+  /** Its TCP port; 0 on a unix socket. */
   readonly port: number;
   readonly configFile: string;
   /** quarantine.dir (each daemon its own). */
@@ -89,11 +92,13 @@ export async function startMilterDaemon(config: Record<string, unknown>): Promis
   const daemon = DaemonProcess.start(YAML.stringify(config));
   const dir = path.dirname(daemon.configFile);
   try {
-    const port = await daemon.milterPort();
+    const address = await daemon.milterAddress();
+    const port = address.startsWith('unix:') ? 0 : Number(address.split(':').pop());
     const loaded = YAML.parse(readFileSync(daemon.configFile, 'utf8')) as { quarantine: { dir: string } };
     let stopped = false;
     return {
       daemon,
+      address,
       port,
       configFile: daemon.configFile,
       quarantineDir: loaded.quarantine.dir,
