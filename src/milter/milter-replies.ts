@@ -49,8 +49,12 @@ export function endOfMessage(disposition: Disposition, wire: MilterWire): EndOfM
 export const TEMPFAIL_ANSWER: EndOfMessage = { replies: [{ kind: 'tempfail' }], label: 'tempfail' };
 
 /**
- * The hold reason Postfix logs ("milter-hold: sekisho: …") and `postcat` shows: the
- * verdict and the finding codes, never the finding text (it may carry the sender's words).
+ * The quarantine reason: the verdict and the finding codes, never the finding text (it may
+ * carry the sender's words). Sendmail keeps it with the queued message and logs it
+ * ("milter=…, quarantine=…"). Postfix reads it and drops it (milter8.c: "XXX What to do
+ * with the reason text?"): its log says only "milter-hold: END-OF-MESSAGE from …: milter
+ * triggers HOLD action" (seen with Postfix 3.7), so there the verdict headers sent with
+ * the hold (`postcat -hq ID`) and sekisho's transaction line (`queue_id`) tell why.
  */
 function quarantineReason(d: Extract<Disposition, { kind: 'quarantined' }>): string {
   const inspection = d.report.inspection;
