@@ -245,7 +245,7 @@ async function cli(args: readonly string[]): Promise<{ code: number; stdout: str
 }
 
 describe('Postfix smtpd_milters → sekisho serve (store mode in main.cf)', () => {
-  it('delivers a brand phish tagged (Subject, X-Sekisho-* at the top), forged verdict gone, every other byte as sent', async () => {
+  it('delivers a brand phish tagged (Subject, X-Sekisho-* under Postfix\'s Received), forged verdict gone, every other byte as sent', async () => {
     const t = token();
     // A forged verdict in the middle of the header: Postfix counts header indexes from
     // the first header it showed the milter (its own Received is hidden and skipped).
@@ -270,11 +270,11 @@ describe('Postfix smtpd_milters → sekisho serve (store mode in main.cf)', () =
     const findings = got.fields.find((f) => nameOf(f) === 'x-sekisho-findings')!;
     expect(findings, findings).toMatch(/\r\n[ \t]\S/);
     for (const f of got.fields) expect(f.replace(/\r\n/g, ''), JSON.stringify(f)).not.toMatch(/[\r\n]/);
-    // Order: sekisho's inserts at index 0, 1, 2 land above Postfix's own Received header
-    // (cleanup_milter.c: "when inserting a header at position 0, the new header appears
-    // before our own Received: header"), then the message as sent.
+    // Order: Postfix's own Received on top, as the next hop's is above the proxy's edits;
+    // sekisho asks for 1, 2, 3 (cleanup_milter.c: position 0 would go before Postfix's own
+    // Received: header, which it hides from milters), then the message as sent.
     const names = got.fields.map(nameOf);
-    expect(names.slice(0, 4)).toEqual(['x-sekisho-verdict', 'x-sekisho-score', 'x-sekisho-findings', 'received']);
+    expect(names.slice(0, 4)).toEqual(['received', 'x-sekisho-verdict', 'x-sekisho-score', 'x-sekisho-findings']);
     expect(header(got.fields, 'Received')[0]).toContain(` id ${queueId}`);
     const untouched = (fields: string[]) => fields.filter((f) => !['subject', 'received'].includes(nameOf(f)) && !nameOf(f).startsWith('x-sekisho-'));
     expect(untouched(got.fields)).toEqual(untouched(original.fields));

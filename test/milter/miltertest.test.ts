@@ -87,7 +87,7 @@ describe('miltertest against sekisho serve (milter.quarantine: store)', () => {
     expect(tx['client']).toEqual({ ip: '192.0.2.10', name: 'client.example', helo: 'client.example' });
   });
 
-  it('tags a brand phish: CHGHEADER Subject with the tag, INSHEADER X-Sekisho-* at the top, SMFIR_ACCEPT', async () => {
+  it('tags a brand phish: CHGHEADER Subject with the tag, INSHEADER X-Sekisho-* under the MTA\'s Received, SMFIR_ACCEPT', async () => {
     const id = queueId();
     const t = token();
     await miltertestRun('phish-tag.lua', store!, { mail: mailFile('phish', phishMail(t)), queue_id: id, subject: phishSubject(t), prefix: TAG_PREFIX });
