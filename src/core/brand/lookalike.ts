@@ -1,7 +1,8 @@
 import { domainToUnicode } from 'node:url';
 import { parse } from 'tldts';
-import { typoBudget, visualFold, type BrandIndex, type BrandLabel } from './brand-index.js';
+import { glanceFold, typoBudget, visualFold, type BrandIndex, type BrandLabel } from './brand-index.js';
 import { editDistance } from './edit-distance.js';
+import { readShortEdit } from './short-edits.js';
 
 /**
  * How a domain imitates a brand's. How much that proves is its `strength`, separately:
@@ -83,7 +84,10 @@ export function judgeHost(rawHost: string, index: BrandIndex): HostJudgement {
   const label = domainToUnicode(`${p.domainWithoutSuffix ?? host}.invalid`).replace(/\.invalid$/, '') || (p.domainWithoutSuffix ?? host);
   const subdomain = p.subdomain ?? '';
   const matches = new Map<string, Lookalike>();
+  const neighbourOf = index.neighbours.get(registrable) ?? index.neighbours.get(icann);
   const add: Add = (bl, how, strength, detail) => {
+    // A listed neighbour (jtb.co.jp beside jcb.co.jp) is someone else's real domain.
+    if (neighbourOf?.includes(bl.brand)) return;
     const seen = matches.get(bl.brand);
     if (!seen || stronger(strength, seen.strength) || (strength === seen.strength && ORDER.indexOf(how) < ORDER.indexOf(seen.how))) {
       matches.set(bl.brand, { brand: bl.brand, official: bl.domain, how, strength, detail });
@@ -102,6 +106,11 @@ export function judgeHost(rawHost: string, index: BrandIndex): HostJudgement {
   for (const bl of index.bySkeleton.get(folded) ?? []) {
     if (bl.label !== label) add(bl, 'homoglyph', 'certain', ascii ? `${label} reads as ${bl.label}` : `${label} looks like ${bl.label} (look-alike characters)`);
   }
+  for (const bl of index.byGlance.get(glanceFold(folded)) ?? []) {
+    // dh1, mufq, srnbc: the short name itself at a glance. Under another suffix it is only a
+    // possible imitation, as the name itself would be (tld-swap).
+    if (bl.label !== label) add(bl, 'homoglyph', bl.suffix === suffix ? 'likely' : 'possible', `${label} looks like ${bl.label} at a glance`);
+  }
   const near = new Set([
     ...index.near.label.candidates(label, 2),
     ...index.near.skeleton.candidates(folded, 2),
@@ -110,7 +119,11 @@ export function judgeHost(rawHost: string, index: BrandIndex): HostJudgement {
   ]);
   for (const bl of near) {
     const budget = typoBudget(bl.label.length);
-    if (budget === 0 || bl.label === label) continue;
+    if (bl.label === label) continue;
+    if (budget === 0) {
+      shortTypo(ascii ? label : folded, ascii ? bl.label : bl.skeleton, suffix, bl, add);
+      continue;
+    }
     // A five-letter name missing a letter is mostly another word (mail.ru is not gmail,
     // none.fr not monex): only worth saying when the mail names the brand (aple.com).
     const typo: Strength = bl.label.length === 5 && label.length < 5 ? 'possible' : 'likely';
@@ -139,6 +152,28 @@ export function judgeHost(rawHost: string, index: BrandIndex): HostJudgement {
 }
 
 type Add = (bl: BrandLabel, how: LookalikeHow, strength: Strength, detail: string) => void;
+
+/**
+ * Suffixes under which a short name one edit from a brand's is "likely" its imitation:
+ * Japan's. .jp and its attribute domains (co.jp: one per registered company) are sparse and
+ * held by Japanese organisations; under .com, .me or .net nearly every short name is some
+ * company's or word (ring.com beside bing.com, nhl.com beside dhl.com, vista.com beside
+ * visa.com), so there a slip of the fingers is only a possible imitation, told when the mail
+ * names the brand. docs/detection.md has the figures.
+ */
+const SPARSE_SUFFIX = /(?:^|\.)jp$/;
+
+/**
+ * One edit from a name of three or four letters (aeom, smcb, jcbb, mufg-jp is not one edit),
+ * under the brand's own public suffix. Two-letter names (au) count only as exact visual
+ * confusions (the glance look-up above): one edit from "au" is every other two-letter name.
+ */
+function shortTypo(found: string, name: string, suffix: string, bl: BrandLabel, add: Add): void {
+  if (name.length < 3 || suffix !== bl.suffix) return;
+  const edit = readShortEdit(found, name);
+  if (!edit) return;
+  add(bl, 'typo', SPARSE_SUFFIX.test(suffix) ? 'likely' : 'possible', `${found} instead of ${bl.label} (${edit.detail}) under .${suffix}`);
+}
 
 /**
  * Words phishers put beside a brand's name to make a domain look like its service
