@@ -119,6 +119,9 @@ export function judgeHost(rawHost: string, index: BrandIndex): HostJudgement {
   ]);
   for (const bl of near) {
     const budget = typoBudget(bl.label.length);
+    // A look-alike letter is one change already: on top of it a five-letter name may have no
+    // other (apnic is not apple, webex not fedex), a longer one one more (annazor, amazon).
+    const glance = bl.label.length <= 5 ? 0 : 1;
     if (bl.label === label) continue;
     if (budget === 0) {
       shortTypo(ascii ? label : folded, ascii ? bl.label : bl.skeleton, suffix, bl, add);
@@ -126,12 +129,13 @@ export function judgeHost(rawHost: string, index: BrandIndex): HostJudgement {
     }
     // A five-letter name missing a letter is mostly another word (mail.ru is not gmail,
     // none.fr not monex): only worth saying when the mail names the brand (aple.com).
-    const typo: Strength = bl.label.length === 5 && label.length < 5 ? 'possible' : 'likely';
+    // So is one under another suffix: tesco.ie is not tepco.co.jp, appie.com is apple.com.
+    const typo: Strength = bl.label.length === 5 && (label.length < 5 || (bl.suffix !== '' && bl.suffix !== suffix)) ? 'possible' : 'likely';
     if (editDistance(label, bl.label, budget) <= budget) add(bl, 'typo', typo, describeEdit(label, bl.label));
     else if (editDistance(folded, bl.skeleton, budget) <= budget) {
       // A typo on top of look-alike characters (аmazom) is still someone imitating the brand.
       add(bl, ascii ? 'typo' : 'homoglyph', ascii ? typo : 'certain', ascii ? describeEdit(label, bl.label) : `${label} looks like ${bl.label} (look-alike characters)`);
-    } else if (editDistance(visual[0], bl.visual[0], budget) <= budget || editDistance(visual[1], bl.visual[1], budget) <= budget) {
+    } else if (editDistance(visual[0], bl.visual[0], glance) <= glance || editDistance(visual[1], bl.visual[1], glance) <= glance) {
       add(bl, 'homoglyph', ascii ? typo : 'certain', `${label} looks like ${bl.label} at a glance`);
     } else if (insertedRun(label, bl.label)) {
       add(bl, 'typo', 'likely', `${label} instead of ${bl.label}`);
@@ -188,9 +192,15 @@ const ACCOUNT_WORDS = new Set([
   'unlock', 'recovery', 'reset', 'apple', 'jp', 'co', 'com', 'japan', 'net', 'ne', 'or', 'cojp', 'jpn',
 ]);
 
-/** "jpcofree", "id verify": what is left beside a brand's name starts or ends like a domain or account word. */
+/** Brand labels that are also the names of services other companies run under their own domains. */
+const SERVICE_WORDS = new Set(['outlook', 'office', 'windows', 'live', 'teams', 'exchange', 'sharepoint', 'onedrive']);
+
+/**
+ * "jpcofree", "id verify": what is left beside a brand's name starts with jp, is co or com,
+ * ends like a domain, or is an account word. Not "core" (applecore is a column's name).
+ */
 function nextToAccountWord(rest: string): boolean {
-  return /\b(?:co|jp|cojp|com)|(?:co|jp|com)\b/.test(rest) || rest.split(/\s+/).some((t) => ACCOUNT_WORDS.has(t));
+  return /\b(?:jp|cojp)|\b(?:co|com)\b|(?:co|jp|com)\b/.test(rest) || rest.split(/\s+/).some((t) => ACCOUNT_WORDS.has(t));
 }
 
 /**
@@ -225,7 +235,10 @@ function inDomain(label: string, registrable: string, index: BrandIndex, add: Ad
     if (label === bl.label || at < 0) continue;
     // What is left around the name: "jpcofree" in amazonjpcofree, "find" in findapple.
     const rest = `${label.slice(0, at)} ${label.slice(at + bl.label.length)}`.replace(/[-_0-9]+/g, ' ');
-    add(bl, 'in-domain', bl.label.includes('-') || nextToAccountWord(rest) ? 'likely' : 'possible', `${bl.label} inside ${registrable}`);
+    // Run into one word, a service's name is a product built on it (outlooksecure, netwindows);
+    // spelt apart it still imitates (outlook-secure.com is caught above, beside account words).
+    const likely = bl.label.includes('-') || (nextToAccountWord(rest) && !SERVICE_WORDS.has(bl.label));
+    add(bl, 'in-domain', likely ? 'likely' : 'possible', `${bl.label} inside ${registrable}`);
   }
 }
 
@@ -267,7 +280,9 @@ function inSubdomain(subdomain: string, registrable: string, index: BrandIndex, 
     if (token.length >= 3) {
       // amazon.nuffx.com (the name as a whole label) and amazon-login.x.com (beside account
       // words) imitate; apple-growers.example.org is about apples.
-      const whole = labels.includes(token);
+      // Companies name their own hosts after the Microsoft service they run (outlook.example.com
+      // for Outlook on the web, office., windows.): as a whole label these words are theirs.
+      const whole = labels.includes(token) && !SERVICE_WORDS.has(token);
       const beside = words.some((w) => w !== token && ACCOUNT_WORDS.has(w));
       for (const bl of index.byLabel.get(token) ?? []) add(bl, 'in-subdomain', bl.label.length >= 5 && (whole || beside) ? 'likely' : 'possible', `${bl.label} put in front of ${registrable}`);
     }

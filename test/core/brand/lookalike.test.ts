@@ -167,3 +167,41 @@ describe('judgeHost: lookalikes of short names (four letters or fewer)', () => {
     expect(m('jtv.co.jp', 'jcb')).toBeUndefined();
   });
 });
+
+describe('judgeHost: real names that only resemble a brand (from the SpamAssassin ham)', () => {
+  const real = new BrandIndex(
+    [
+      brand('apple', ['Apple'], ['apple.com']),
+      brand('fedex', ['FedEx'], ['fedex.com']),
+      brand('tepco', ['東京電力'], ['tepco.co.jp']),
+      brand('amazon', ['Amazon'], ['amazon.co.jp']),
+      brand('microsoft', ['Microsoft'], ['microsoft.com', 'windows.com'], { mailboxes: ['outlook.com'] }),
+    ],
+    loadConfusables(),
+  );
+  const m = (host: string, id: string) => {
+    const j = judgeHost(host, real);
+    return j.kind === 'lookalike' ? j.matches.find((x) => x.brand === id) : undefined;
+  };
+
+  it('a look-alike letter and another change are two changes: too many for a five-letter name', () => {
+    expect(m('apnic.net', 'apple')).toBeUndefined();
+    expect(m('webex.com', 'fedex')).toBeUndefined();
+    expect(m('annazor.co.jp', 'amazon')).toMatchObject({ how: 'homoglyph', strength: 'likely' });
+  });
+
+  it('a five-letter name misspelt under another suffix is only possible (tesco.ie is not tepco.co.jp)', () => {
+    expect(m('tesco.ie', 'tepco')).toMatchObject({ how: 'typo', strength: 'possible' });
+    expect(m('tesco.co.jp', 'tepco')).toMatchObject({ how: 'typo', strength: 'likely' });
+  });
+
+  it('service names as other companies use them: outlook.example.com, outlooksecure.com, applecore', () => {
+    expect(m('outlook.4team.biz', 'microsoft')).toMatchObject({ how: 'in-subdomain', strength: 'possible' });
+    expect(m('outlooksecure.com', 'microsoft')).toMatchObject({ how: 'in-domain', strength: 'possible' });
+    expect(m('netwindows.org', 'microsoft')).toMatchObject({ strength: 'possible' });
+    expect(m('outlook-secure.com', 'microsoft')).toMatchObject({ strength: 'likely' });
+    expect(m('outlook-login.example.net', 'microsoft')).toMatchObject({ how: 'in-subdomain', strength: 'likely' });
+    expect(m('applecore.lockergnome.com', 'apple')).toMatchObject({ how: 'in-subdomain', strength: 'possible' });
+    expect(m('amazonjpcofree.cf', 'amazon')).toMatchObject({ how: 'in-domain', strength: 'likely' });
+  });
+});
