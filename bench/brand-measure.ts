@@ -65,6 +65,8 @@ it('measures the brand detector', async () => {
   const dirs = [
     `${FIXTURES}mail-ruby`,
     `${FIXTURES}mail-ham`,
+    // The whole SpamAssassin ham when fetched, else the subset in the fixtures.
+    ...(existsSync(`${fetched}spamassassin`) ? [] : [`${FIXTURES}mail-spamassassin-ham`]),
     ...(existsSync(fetched) ? readdirSync(fetched).map((d) => `${fetched}${d}`) : []),
     ...(process.env['HAM_DIRS'] ?? '').split(':').filter(Boolean),
   ];
