@@ -48,16 +48,30 @@ export async function waitForPort(port, timeoutMs = 5000) {
 export function startSink(port) {
   const sink = spawn('smtp-sink', ['-u', 'nobody', '-c', `127.0.0.1:${port}`, '1024'], { stdio: ['ignore', 'pipe', 'inherit'] });
   sink.messages = 0;
+  // Waiters are woken by the counter line itself, not by polling: the milter bench times
+  // "until the last message reached the sink" with it.
+  const waiters = new Set();
   sink.stdout.on('data', (chunk) => {
     const all = [...chunk.toString().matchAll(/mesg=(\d+)/g)];
-    if (all.length) sink.messages = Number(all[all.length - 1][1]);
+    if (!all.length) return;
+    sink.messages = Number(all[all.length - 1][1]);
+    for (const w of waiters) if (sink.messages >= w.target) w.done();
   });
   /** Resolves with the count once it reaches `target`, or with what it is after `timeoutMs`. */
-  sink.waitForCount = async (target, timeoutMs = 2000) => {
-    const deadline = performance.now() + timeoutMs;
-    while (sink.messages < target && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    return sink.messages;
-  };
+  sink.waitForCount = (target, timeoutMs = 2000) =>
+    new Promise((resolve) => {
+      if (sink.messages >= target) return resolve(sink.messages);
+      const w = {
+        target,
+        done: () => {
+          clearTimeout(timer);
+          waiters.delete(w);
+          resolve(sink.messages);
+        },
+      };
+      const timer = setTimeout(w.done, timeoutMs);
+      waiters.add(w);
+    });
   return sink;
 }
 
@@ -86,18 +100,37 @@ export async function runSource(port, { messages, sessions, size, timeoutMs = 12
 }
 
 /**
+ * Writes `yaml` as the config `name`.yaml in `work` and starts `sekisho serve` on it,
+ * stdout (the JSON log) to `name`.log and stderr to `name`.err (a config error is
+ * printed there, and the daemon exits 2).
+ */
+function spawnSekisho({ work, name, yaml, nodeArgs = [] }) {
+  const config = path.join(work, `${name}.yaml`);
+  writeFileSync(config, yaml);
+  const logFile = path.join(work, `${name}.log`);
+  const errFile = path.join(work, `${name}.err`);
+  const proc = spawn(process.execPath, [...nodeArgs, MAIN, 'serve', '--config', config], { stdio: ['ignore', openSync(logFile, 'w'), openSync(errFile, 'w')] });
+  proc.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
+  return { proc, config, logFile, errFile };
+}
+
+/** The last `lines` non-empty lines of a file, joined with " / " (for failure messages). */
+export function fileTail(file, lines = 3) {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).slice(-lines).join(' / ');
+  } catch {
+    return '';
+  }
+}
+
+/**
  * A sekisho daemon relaying to `upstream` with the default configuration, except what
  * `yaml` adds under `smtp:` (e.g. "  workers: 2\n") and the connection caps, raised so
  * that 20 parallel sessions from one address are not refused.
  */
 export async function startSekisho({ work, name, upstream, smtpYaml = '', extraYaml = '', nodeArgs = [], expectListening = 1 }) {
-  const config = path.join(work, `${name}.yaml`);
-  writeFileSync(config, `smtp:\n  listen: 127.0.0.1:0\n  upstream: ${upstream}\n  max_connections: 2000\n  max_connections_per_ip: 2000\n${smtpYaml}log:\n  level: info\n${extraYaml}`);
-  const logFile = path.join(work, `${name}.log`);
-  const out = openSync(logFile, 'w');
-  const proc = spawn(process.execPath, [...nodeArgs, MAIN, 'serve', '--config', config], { stdio: ['ignore', out, 'inherit'] });
-  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
-  proc.exited = exited;
+  const yaml = `smtp:\n  listen: 127.0.0.1:0\n  upstream: ${upstream}\n  max_connections: 2000\n  max_connections_per_ip: 2000\n${smtpYaml}log:\n  level: info\n${extraYaml}`;
+  const { proc, config, logFile, errFile } = spawnSekisho({ work, name, yaml, nodeArgs });
   let port;
   for (let i = 0; i < 300 && !port; i++) {
     await new Promise((r) => setTimeout(r, 50));
@@ -108,9 +141,29 @@ export async function startSekisho({ work, name, upstream, smtpYaml = '', extraY
   }
   if (!port) {
     proc.kill('SIGKILL');
-    throw new Error(`sekisho (${name}) did not start; log: ${logFile}`);
+    throw new Error(`sekisho (${name}) did not start: ${fileTail(errFile) || fileTail(logFile)} (log: ${logFile})`);
   }
   return { proc, port, logFile, config };
+}
+
+/**
+ * A sekisho daemon on a configuration written in full by the caller, listening on a port
+ * the caller chose (e.g. milter.listen): resolves once `port` accepts connections, throws
+ * with the daemon's last words when it exits first or the port stays closed.
+ */
+export async function startSekishoOn({ work, name, yaml, port, nodeArgs = [], timeoutMs = 30_000 }) {
+  const { proc, config, logFile, errFile } = spawnSekisho({ work, name, yaml, nodeArgs });
+  const exitedEarly = proc.exited.then((status) => {
+    throw new Error(`sekisho (${name}) exited with ${status} before 127.0.0.1:${port} opened: ${fileTail(errFile) || fileTail(logFile)}`);
+  });
+  try {
+    await Promise.race([waitForPort(port, timeoutMs), exitedEarly]);
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw new Error(`${err.message}${err.message.includes('exited') ? '' : `; sekisho says: ${fileTail(logFile) || fileTail(errFile)}`} (files: ${logFile}, ${errFile})`);
+  }
+  exitedEarly.catch(() => undefined);
+  return { proc, port, logFile, errFile, config };
 }
 
 /** Config keys of the build under test: a key it does not know makes `config check` exit 2. */
