@@ -1,16 +1,20 @@
 import type { LoadedConfig } from '../config/load-config.js';
+import { probeMilter } from '../milter/milter-probe.js';
 import { probeGreeting } from '../smtp/greeting-probe.js';
 
 /**
  * `sekisho healthcheck`, the Docker HEALTHCHECK (exit 0 healthy, 1 not): GET /healthz on
  * the admin port when there is one — alive, not /readyz: a next hop that is down makes
  * sekisho tempfail, which is right, and restarting it would not help — and otherwise an
- * SMTP greeting of 220 from the listener.
+ * SMTP greeting of 220 from the listener, or for the milter alone an answered option
+ * negotiation.
  */
 export async function healthcheck(loaded: LoadedConfig, timeoutMs = 5000): Promise<{ ok: boolean; detail: string }> {
   const admin = loaded.config.admin.listen;
   if (admin) return httpHealth(local(admin.host), admin.port, timeoutMs);
-  const { host, port } = loaded.config.smtp.listen;
+  const smtp = loaded.config.smtp.listen;
+  if (!smtp) return milterHealth(loaded, timeoutMs);
+  const { host, port } = smtp;
   const target = local(host);
   const where = `${target}:${port}`;
   const outcome = await probeGreeting(target, port, timeoutMs);
@@ -42,4 +46,11 @@ async function httpHealth(host: string, port: number, timeoutMs: number): Promis
     const cause = (err as { cause?: { code?: string } }).cause?.code;
     return { ok: false, detail: `${url}: ${cause ?? (err as Error).message}` };
   }
+}
+
+async function milterHealth(loaded: LoadedConfig, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+  const listen = loaded.config.milter.listen;
+  if (!listen) return { ok: false, detail: 'neither smtp.listen nor milter.listen is set' };
+  const target = listen.kind === 'unix' ? { path: listen.path } : { host: local(listen.host), port: listen.port };
+  return probeMilter(target, timeoutMs);
 }

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { policySchema, quarantineSchema } from './policy-schema.js';
-import { byteSize, duration, listenAddress, upstream } from './values.js';
+import { byteSize, duration, fileMode, listenAddress, milterListen, upstream } from './values.js';
 
 /**
  * The configuration file, validated once at start-up (and on SIGHUP) into a typed object.
@@ -51,7 +51,8 @@ const upstreamCache = z
 
 const smtp = z
   .object({
-    listen: listenAddress,
+    /** The proxy's address; optional when milter.listen is set (the milter alone). */
+    listen: listenAddress.optional(),
     upstream,
     max_message_bytes: byteSize.prefault(50 * 1024 * 1024),
     /** Our name in the greeting and in EHLO to the next hop. */
@@ -93,9 +94,26 @@ const inspect = z
   })
   .strict();
 
+const milterTimeouts = z
+  .object({
+    /**
+     * The MTA silent on an open connection. Postfix keeps its milter connection for the
+     * whole SMTP session, which may sit idle up to smtpd_timeout (300 s) between commands.
+     */
+    idle: duration.prefault('10m'),
+  })
+  .strict();
+
 const milter = z
   .object({
-    listen: listenAddress.optional(),
+    /** host:port, inet:host:port or unix:/path; set, the milter ingress is served. */
+    listen: milterListen.optional(),
+    /** Mode of the unix socket (the MTA's user must be able to connect). */
+    socket_mode: fileMode.prefault('0660'),
+    /** store: sekisho's quarantine (then SMFIR_DISCARD); hold: the MTA's hold queue (SMFIR_QUARANTINE). */
+    quarantine: z.enum(['store', 'hold']).default('store'),
+    max_connections: z.number().int().min(1).default(1000),
+    timeouts: milterTimeouts.prefault({}),
   })
   .strict();
 
@@ -145,7 +163,13 @@ export const configSchema = z
     policy: policySchema.prefault({}),
     log: log.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // An ingress is what the daemon is for: the proxy, the milter, or both.
+    if (!config.smtp.listen && !config.milter.listen) {
+      ctx.addIssue({ code: 'custom', path: ['smtp', 'listen'], message: 'required unless milter.listen is set (an address such as 127.0.0.1:2525)' });
+    }
+  });
 
 // Defaults of transformed values use prefault(): zod 4's default() would skip the
 // transform and hand "300" seconds through as 300 milliseconds.

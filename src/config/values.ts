@@ -60,6 +60,34 @@ export const listenAddress = z.string().transform((value, ctx): ListenAddress =>
   return z.NEVER;
 });
 
+/** Where the milter listens: TCP, or a unix socket (Postfix: `smtpd_milters = unix:/path`). */
+export type MilterListen =
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+  | { readonly kind: 'unix'; readonly path: string };
+
+/**
+ * "127.0.0.1:8891", "inet:127.0.0.1:8891" (Postfix's own spelling) or "unix:/run/sekisho/milter.sock"
+ * (an absolute path: the daemon's working directory is not Postfix's).
+ */
+export const milterListen = z.string().transform((value, ctx): MilterListen => {
+  const v = value.trim();
+  if (v.startsWith('unix:')) {
+    const p = v.slice('unix:'.length);
+    if (path.isAbsolute(p) && p.length < 100) return { kind: 'unix', path: p };
+    ctx.addIssue({ code: 'custom', message: `expected unix: and an absolute path under 100 characters, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  const parsed = parseHostPort(v.startsWith('inet:') ? v.slice('inet:'.length) : v);
+  if (parsed) return { kind: 'tcp', ...parsed };
+  ctx.addIssue({ code: 'custom', message: `expected host:port such as 127.0.0.1:8891, or unix:/path, got ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
+
+/** A file mode in octal, as chmod takes it: "0660", "660". */
+export const fileMode = z
+  .union([z.string().regex(/^0?[0-7]{3}$/, 'an octal mode such as 0660'), z.number().int().min(0).max(0o777)])
+  .transform((v) => (typeof v === 'number' ? v : parseInt(v, 8)));
+
 export type Upstream =
   | { readonly kind: 'smtp'; readonly host: string; readonly port: number }
   | { readonly kind: 'outbox'; readonly dir: string };

@@ -64,3 +64,12 @@ export function messageDigest(message: Buffer): string {
 export function cutOffInspection(headers: HeaderFacts, sha256: string, budgetMs: number): Inspection {
   return { ...verdictOf([limitFinding('', new Unscannable('time', `inspection stopped at the ${budgetMs} ms time budget`))]), headers, sha256 };
 }
+
+/**
+ * The inspection of a message over the ingress's size limit that the ingress must still
+ * answer for (the milter: the MTA has taken the message already). Only its header block
+ * was kept: not inspected, so unscannable, and the policy decides as for any other limit.
+ */
+export function oversizedInspection(headers: HeaderFacts, bytes: number, limit: number): Inspection {
+  return { ...verdictOf([limitFinding('', new Unscannable('message-size', `${bytes} bytes, over the ${limit} byte limit`))]), headers, sha256: '' };
+}

@@ -56,7 +56,9 @@ export type UnscannableReason =
   | 'corrupt-mime'
   | 'unsupported-zip'
   | 'unsupported-archive'
-  | 'analysis-error';
+  | 'analysis-error'
+  /** The message itself is over the ingress's size limit (milter: the MTA took it, so the policy decides). */
+  | 'message-size';
 
 /**
  * Limits that mark an attack on the scanner itself (a bomb, absurd nesting) or that concern

@@ -20,7 +20,7 @@ export async function runWorker(logger: Logger, metrics: Metrics): Promise<void>
         startDaemon(message.loaded, logger, { admin: false, metrics }).then(
           (started) => {
             daemon = started;
-            send({ type: 'listening', port: started.smtpAddress.port });
+            send({ type: 'listening', port: started.smtpAddress?.port ?? started.milterAddress?.port ?? 0 });
           },
           (err: unknown) => {
             send({ type: 'start-failed', error: err instanceof Error ? err.message : String(err) });

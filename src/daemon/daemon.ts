@@ -8,11 +8,15 @@ import { policyFromConfig } from '../policy/policy-config.js';
 import { FileQuarantineStore } from '../quarantine/file-store.js';
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { SmtpProxy, type ProxySettings } from '../smtp/proxy/smtp-proxy.js';
+import { MilterServer, type MilterServerSettings } from '../milter/milter-server.js';
 import { startAdminService, type AdminService } from './admin-service.js';
 
 /** A running sekisho: what main, the cluster workers and the tests hold on to. */
 export interface Daemon {
-  readonly smtpAddress: AddressInfo;
+  /** The proxy's address, when smtp.listen is set. */
+  readonly smtpAddress?: AddressInfo;
+  /** The milter's address ("127.0.0.1:8891", "unix:/path") and TCP port, when milter.listen is set. */
+  readonly milterAddress?: { readonly description: string; readonly port?: number };
   /** The admin HTTP server, when this process runs it (admin.listen set, not a cluster worker). */
   readonly adminAddress?: AddressInfo;
   /** Release, delete and purge, when this process runs the admin service. */
@@ -28,6 +32,23 @@ export interface DaemonOptions {
   readonly admin: boolean;
   /** This process's metrics, created by main (or a test). */
   readonly metrics: Metrics;
+}
+
+export function milterSettings(loaded: LoadedConfig): MilterServerSettings {
+  const { smtp, milter, inspect } = loaded.config;
+  const { policy, tag } = policyFromConfig(loaded.config);
+  return {
+    maxMessageBytes: smtp.max_message_bytes,
+    maxRecipients: smtp.max_recipients,
+    quarantine: milter.quarantine,
+    // The pool answers within the time budget and a second; past that, something is wrong.
+    answerDeadlineMs: inspect.time_budget + 5000,
+    maxConnections: milter.max_connections,
+    idleTimeoutMs: milter.timeouts.idle,
+    shutdownGraceMs: smtp.timeouts.shutdown_grace,
+    policy,
+    tag,
+  };
 }
 
 export function proxySettings(loaded: LoadedConfig): ProxySettings {
@@ -57,35 +78,49 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
   const inspector = createInspector(inspectorSettings(loaded), inspectorPlan(loaded), logger, metrics);
   // Listening only once messages can be inspected: the first ones would wait otherwise.
   await inspector.ready();
-  const proxy = new SmtpProxy(proxySettings(loaded), nextHop, store, inspector, logger, metrics);
-  const smtpAddress = await proxy.listen(loaded.config.smtp.listen);
-  logger.info({ event: 'listening', smtp: `${smtpAddress.address}:${smtpAddress.port}`, next_hop: nextHop.description, quarantine: store.dir }, 'sekisho is listening');
+  const smtpListen = loaded.config.smtp.listen;
+  const proxy = smtpListen ? new SmtpProxy(proxySettings(loaded), nextHop, store, inspector, logger, metrics) : undefined;
+  const smtpAddress = proxy && smtpListen ? await proxy.listen(smtpListen) : undefined;
+  const milterListen = loaded.config.milter.listen;
+  const milter = milterListen ? new MilterServer(milterSettings(loaded), store, inspector, logger, metrics) : undefined;
+  const milterAddress = milter && milterListen ? await milter.listen(milterListen, loaded.config.milter.socket_mode) : undefined;
+  const listening = [smtpAddress && `smtp ${smtpAddress.address}:${smtpAddress.port}`, milterAddress && `milter ${milterAddress.description}`].filter(Boolean).join(', ');
+  logger.info(
+    {
+      event: 'listening',
+      smtp: smtpAddress && `${smtpAddress.address}:${smtpAddress.port}`,
+      milter: milterAddress?.description,
+      milter_quarantine: milter ? loaded.config.milter.quarantine : undefined,
+      next_hop: nextHop.description,
+      quarantine: store.dir,
+    },
+    'sekisho is listening',
+  );
   const observability = {
     metrics,
     exposition: () => metrics.registry.metrics(),
-    listening: () => ({ ok: true, detail: `smtp ${smtpAddress.address}:${smtpAddress.port}` }),
+    listening: () => ({ ok: true, detail: listening }),
   };
-  if (loaded.config.milter.listen) {
-    // Accepted so that a configuration written for the milter ingress loads, but not served yet: say so.
-    logger.warn({ event: 'milter-not-served', key: 'milter.listen' }, 'milter.listen is set, but this version serves only the SMTP proxy: no milter is listening');
-  }
   const adminService = options.admin ? await startAdminService(loaded, logger, store, () => nextHop, observability) : undefined;
 
   return {
     smtpAddress,
+    milterAddress,
     adminAddress: adminService?.address,
     adminService,
     reload(next: LoadedConfig): void {
-      const before = current.config.smtp.listen;
-      const after = next.config.smtp.listen;
-      if (before.host !== after.host || before.port !== after.port) {
+      if (JSON.stringify(current.config.smtp.listen) !== JSON.stringify(next.config.smtp.listen)) {
         logger.warn({ event: 'reload', key: 'smtp.listen' }, 'smtp.listen changed: takes effect after a restart');
+      }
+      if (JSON.stringify(current.config.milter.listen) !== JSON.stringify(next.config.milter.listen)) {
+        logger.warn({ event: 'reload', key: 'milter.listen' }, 'milter.listen changed: takes effect after a restart');
       }
       if (next.config.smtp.workers !== current.config.smtp.workers) {
         logger.warn({ event: 'reload', key: 'smtp.workers' }, 'smtp.workers changed: takes effect after a restart');
       }
       if (nextHopKey(next) !== nextHopKey(current)) nextHop = createNextHop(next);
-      proxy.reconfigure(proxySettings(next), nextHop, store);
+      proxy?.reconfigure(proxySettings(next), nextHop, store);
+      milter?.reconfigure(milterSettings(next), store);
       inspector.reconfigure(inspectorSettings(next));
       if (next.config.inspect.threads !== current.config.inspect.threads) {
         logger.warn({ event: 'reload', key: 'inspect.threads' }, 'inspect.threads changed: takes effect after a restart');
@@ -96,8 +131,10 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
       logger.info({ event: 'reload', result: 'ok', next_hop: nextHop.description }, 'configuration reloaded');
     },
     async drain(): Promise<void> {
-      logger.info({ event: 'drain', open: proxy.openConnections, grace_ms: current.config.smtp.timeouts.shutdown_grace }, 'draining');
-      await proxy.drain();
+      logger.info({ event: 'drain', open: (proxy?.openConnections ?? 0) + (milter?.openConnections ?? 0), grace_ms: current.config.smtp.timeouts.shutdown_grace }, 'draining');
+      await Promise.all([proxy?.drain(), milter?.drain()]);
+      // Without the proxy, the next hop (used for releases) still has connections to close.
+      if (!proxy) await nextHop.close();
       await inspector.close();
       await adminService?.close();
       logger.info({ event: 'drained' }, 'all connections closed');

@@ -12,7 +12,9 @@ import { quarantineMetaOf } from '../quarantine/entry-meta.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { SmtpReply } from '../smtp/smtp-reply.js';
 import { HEADER_TOO_LARGE, INSPECTION_BUSY, INTERNAL_ERROR, QUARANTINE_FAILED, quarantinedReply, replyForAction } from './filter-replies.js';
-import type { Inspector } from './inspector.js';
+import type { InspectionOutcome, Inspector } from './inspector.js';
+import { oversizedInspection } from '../core/inspect.js';
+import { headerFactsOf } from '../message/header-facts.js';
 
 /** One message at the end of its DATA phase, as an ingress received it. */
 export interface FilterInput {
@@ -25,6 +27,13 @@ export interface FilterInput {
   readonly client: ClientIdentity;
   /** The message as received; over a SharedArrayBuffer it reaches a worker without a copy. */
   readonly message: Buffer;
+  /**
+   * The message was over the size limit and only its header block is in `message` (the
+   * milter: the MTA has taken the message, so there must still be an answer). It is not
+   * inspected: the policy's answer for unscannable mail, and a quarantine is the ingress's
+   * own (the bytes to store were never kept).
+   */
+  readonly oversized?: { readonly bytes: number; readonly limit: number };
 }
 
 export interface FilterDeps {
@@ -61,7 +70,12 @@ export interface FilterReport {
  */
 export type Disposition =
   | { readonly kind: 'relay'; readonly ops: readonly HeaderOp[]; readonly message: Buffer; readonly action: Action; readonly report: FilterReport }
-  | { readonly kind: 'quarantined'; readonly id: string; readonly reply: SmtpReply; readonly stored: boolean; readonly report: FilterReport }
+  /**
+   * `stored`: the copy in sekisho's store is durable. Otherwise the ingress holds the
+   * message itself (the MTA's hold queue), with `ops` applied: forged X-Sekisho-* fields
+   * removed and the verdict headers added, for the admin who looks at it there.
+   */
+  | { readonly kind: 'quarantined'; readonly id: string; readonly reply: SmtpReply; readonly stored: boolean; readonly ops: readonly HeaderOp[]; readonly report: FilterReport }
   | { readonly kind: 'refuse'; readonly reply: SmtpReply; readonly report: FilterReport };
 
 /**
@@ -76,7 +90,9 @@ export async function filterMessage(input: FilterInput, deps: FilterDeps): Promi
     rcptTo: input.rcpts.map((r) => r.address),
     client: input.client.addr ? { address: input.client.addr, hostname: input.client.name, helo: input.client.helo } : undefined,
   };
-  const outcome = await deps.inspector.inspect(envelope, input.message);
+  const outcome: InspectionOutcome = input.oversized
+    ? { kind: 'inspected', inspection: oversizedInspection(headerFactsOf(input.message), input.oversized.bytes, input.oversized.limit), ms: 0 }
+    : await deps.inspector.inspect(envelope, input.message);
   if (outcome.kind === 'busy') return { kind: 'refuse', reply: INSPECTION_BUSY, report: { failure: 'busy' } };
   if (outcome.kind === 'failed') {
     deps.logger?.error({ tx: input.id, reason: outcome.reason, detail: outcome.detail }, 'inspection failed');
@@ -86,7 +102,7 @@ export async function filterMessage(input: FilterInput, deps: FilterDeps): Promi
   const decision = decide(inspection, messageParties(envelope.mailFrom, envelope.rcptTo, inspection.headers), deps.policy);
   const action = decision.action;
   const report: FilterReport = { inspection, decision, scanMs: outcome.ms };
-  deps.metrics?.recordMessage(deps.ingress, inspection, action.kind, input.message.length, outcome.ms / 1000);
+  deps.metrics?.recordMessage(deps.ingress, inspection, action.kind, input.oversized?.bytes ?? input.message.length, outcome.ms / 1000);
 
   const wire = replyForAction(action);
   if (wire === 'quarantine') return quarantine(input, inspection, action.reason ?? inspection.verdict, report, deps);
@@ -118,7 +134,10 @@ export function editRequest(action: Action, inspection: Inspection, tag: TagSett
  * 250, and the next hop never gets it. A copy that cannot be written is a tempfail.
  */
 async function quarantine(input: FilterInput, inspection: Inspection, reason: string, report: FilterReport, deps: FilterDeps): Promise<Disposition> {
-  if (deps.quarantine === 'ingress') return { kind: 'quarantined', id: input.id, reply: quarantinedReply(input.id), stored: false, report };
+  if (deps.quarantine === 'ingress' || input.oversized) {
+    const ops = planHeaderOps(input.message, inspection.headers, { stripOwnHeaders: true, addHeaders: verdictHeaders(inspection) });
+    return { kind: 'quarantined', id: input.id, reply: quarantinedReply(input.id), stored: false, ops: ops === 'header-too-large' ? [] : ops, report };
+  }
   const held = { id: input.id, receivedAt: input.receivedAt, mail: input.mail, rcpts: input.rcpts, client: input.client, verdict: inspection, headers: inspection.headers, sha256: inspection.sha256, reason };
   try {
     await deps.quarantine.put(quarantineMetaOf(held, input.message, new Date()), input.message);
@@ -126,5 +145,5 @@ async function quarantine(input: FilterInput, inspection: Inspection, reason: st
     deps.logger?.error({ err, tx: input.id }, 'quarantine write failed');
     return { kind: 'refuse', reply: QUARANTINE_FAILED, report: { ...report, failure: 'quarantine' } };
   }
-  return { kind: 'quarantined', id: input.id, reply: quarantinedReply(input.id), stored: true, report };
+  return { kind: 'quarantined', id: input.id, reply: quarantinedReply(input.id), stored: true, ops: [], report };
 }

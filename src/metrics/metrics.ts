@@ -13,6 +13,9 @@ const VERDICTS: readonly VerdictName[] = ['clean', 'suspicious', 'malicious', 'u
 const ACTIONS: readonly ActionKind[] = ['pass', 'tag', 'quarantine', 'reject', 'tempfail'];
 const STAGES: readonly ReplyStage[] = ['connect', 'mail', 'rcpt', 'data'];
 const CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
+/** The milter's end-of-message answers (metric label values). */
+export const MILTER_REPLIES = ['accept', 'discard', 'quarantine', 'replycode', 'tempfail'] as const;
+export type MilterReplyLabel = (typeof MILTER_REPLIES)[number];
 const UPSTREAM_ERRORS: readonly UpstreamErrorKind[] = ['connect', 'refused', 'timeout', 'dropped', 'protocol', 'tls', 'io'];
 
 /**
@@ -43,6 +46,10 @@ export class Metrics {
   readonly inspectWorkersBusy: Gauge;
   readonly inspectWorkerRestarts: Counter<'reason'>;
   readonly inspectQueueFull: Counter;
+  readonly milterConnections: Counter;
+  readonly milterActiveConnections: Gauge;
+  readonly milterReplies: Counter<'reply'>;
+  readonly milterProtocolErrors: Counter<'reason'>;
   private readonly buildInfo: Gauge<'version' | 'node'>;
 
   constructor(version: string, options: { processMetrics?: boolean } = {}) {
@@ -92,6 +99,20 @@ export class Metrics {
       registers: r,
     });
     this.inspectQueueFull = new Counter({ name: 'sekisho_inspect_queue_full_total', help: 'Messages refused with 451 4.3.2 because the inspection queue was full.', registers: r });
+    this.milterConnections = new Counter({ name: 'sekisho_milter_connections_total', help: 'Milter connections from the MTA accepted.', registers: r });
+    this.milterActiveConnections = new Gauge({ name: 'sekisho_milter_active_connections', help: 'Milter connections from the MTA open now.', registers: r });
+    this.milterReplies = new Counter({
+      name: 'sekisho_milter_replies_total',
+      help: 'End-of-message answers to the MTA, by milter reply (accept, discard, quarantine: the hold queue, replycode, tempfail).',
+      labelNames: ['reply'],
+      registers: r,
+    });
+    this.milterProtocolErrors = new Counter({
+      name: 'sekisho_milter_protocol_errors_total',
+      help: 'Milter connections closed for malformed or out-of-order input, a limit or a timeout, by reason.',
+      labelNames: ['reason'],
+      registers: r,
+    });
     this.buildInfo = new Gauge({
       name: 'sekisho_build_info',
       help: 'sekisho version and Node.js version; always 1.',
@@ -109,6 +130,12 @@ export class Metrics {
     for (const result of ['ok', 'refused']) this.configReloads.inc({ result }, 0);
     for (const reason of ['deadline', 'crash', 'memory']) this.inspectWorkerRestarts.inc({ reason }, 0);
     if (options.processMetrics ?? true) this.watchEventLoop();
+  }
+
+  /** The milter ingress is serving: its series exist from the start, at zero, like the proxy's. */
+  initMilter(): void {
+    for (const verdict of VERDICTS) for (const action of ACTIONS) this.messages.inc({ ingress: 'milter', verdict, action }, 0);
+    for (const reply of MILTER_REPLIES) this.milterReplies.inc({ reply }, 0);
   }
 
   /**

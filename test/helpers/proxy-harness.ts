@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,7 +82,7 @@ export async function startProxy(upstream: string, extra: Record<string, unknown
   const metrics = new Metrics('test', { processMetrics: false });
   const daemon = await startDaemon(loaded, logger, { admin: true, metrics });
   return {
-    port: daemon.smtpAddress.port,
+    port: (daemon.smtpAddress as AddressInfo).port,
     daemon,
     logs,
     logger,

@@ -15,6 +15,7 @@ const WHAT: Record<UnscannableReason, string> = {
   'unsupported-zip': 'uses a zip feature sekisho cannot decode',
   'unsupported-archive': 'is an archive format sekisho does not open',
   'analysis-error': 'could not be analysed (internal error)',
+  'message-size': 'is larger than the size limit (smtp.max_message_bytes)',
 };
 
 /** "Not inspected" is a finding of its own, never a silent pass: the verdict becomes unscannable. */
