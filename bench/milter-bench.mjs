@@ -15,9 +15,9 @@
 // What is timed: from smtp-source's start until the sink has counted every message of the
 // run ("through"; the queue drains into the sink while smtp-source still sends), and, for
 // reference, smtp-source's own time ("accepted": the 250 after DATA, i.e. queued). A path
-// passes a round only when the sink's counter rose by exactly the messages sent (and, for
-// Rspamd, its /stat counted as many scans); otherwise it is reported failed, never as a
-// speed. Rounds wait for the previous run's queue to drain, so runs do not overlap.
+// passes a round only when the sink's counter rose by exactly the messages sent and its
+// milter inspected as many (Rspamd's /stat scan count, sekisho's transaction log lines);
+// otherwise it is reported failed, never as a speed. Rounds wait for the previous run's queue to drain, so runs do not overlap.
 //
 // Postfix's own limits, set in bench/postfix-peer.mjs so that A is a ceiling and not a
 // throttle: in_flow_delay = 0 (else cleanup pauses smtpd up to 1 s per message when qmgr
@@ -37,7 +37,7 @@
 //
 // Needs root (postfix start runs master as root; smtp-sink drops to nobody, Rspamd's
 // workers to _rspamd) and the Debian packages postfix and rspamd. Results: docs/benchmarks.md.
-import { accessSync, chmodSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -154,16 +154,52 @@ else {
 
 // One Postfix, one smtpd port per path that has a milter to point at.
 for (const p of paths) if (!p.failed) p.port = await freePort();
-const postfix = await startPostfix({ work, relayPort: sinkPort, sessions: SESSIONS, smtpds: paths.filter((p) => !p.failed).map((p) => ({ port: p.port, milter: p.milter })) });
+let postfix;
+try {
+  postfix = await startPostfix({ work, relayPort: sinkPort, sessions: SESSIONS, smtpds: paths.filter((p) => !p.failed).map((p) => ({ port: p.port, milter: p.milter })) });
+} catch (err) {
+  // Without Postfix no path can run: nothing to report but why.
+  console.error(`bench: Postfix did not start: ${err.message}`);
+  await cleanUp();
+  console.error(`bench: configs and logs kept in ${work}`);
+  process.exit(1);
+}
 cleanups.push(() => postfix.stop());
+
+/** sekisho's milter transactions so far: one JSON line each at log level info, and their outcomes. */
+function sekishoTransactions() {
+  const lines = readFileSync(sekisho.logFile, 'utf8').split('\n').filter((l) => l.includes('"event":"transaction"') && l.includes('"ingress":"milter"'));
+  const outcomes = {};
+  for (const l of lines) {
+    const o = /"outcome":"([^"]+)"/.exec(l)?.[1] ?? '?';
+    outcomes[o] = (outcomes[o] ?? 0) + 1;
+  }
+  return { count: lines.length, outcomes };
+}
+
+/** How many messages the path's milter says it inspected (undefined: no milter). */
+async function inspectedCount(p) {
+  if (p.key === 'rspamd') return (await rspamd.stat()).scanned;
+  if (p.key === 'sekisho') return sekishoTransactions().count;
+  return undefined;
+}
 
 /**
  * One smtp-source run into `p`'s smtpd. Resolves with the rates, or with `error` when the
  * run failed or the sink (or Rspamd's scan count) did not see exactly `messages`.
  */
 async function measure(p, messages) {
+  try {
+    return await measureOnce(p, messages);
+  } catch (err) {
+    // e.g. Rspamd's controller gone: the path failed, the bench goes on and cleans up.
+    return { error: err.message };
+  }
+}
+
+async function measureOnce(p, messages) {
   const before = sink.messages;
-  const scannedBefore = p.key === 'rspamd' ? (await rspamd.stat()).scanned : undefined;
+  const inspectedBefore = await inspectedCount(p);
   const started = performance.now();
   const run = await runSource(p.port, { messages, sessions: SESSIONS, size: SIZE, timeoutMs: TIMEOUT_MS });
   if (run.error) return { error: run.error };
@@ -176,9 +212,15 @@ async function measure(p, messages) {
     const queued = postfix.queued();
     return { error: `${arrived} of ${messages} messages arrived at the sink${queued ? ` (${queued} still in Postfix's queue)` : ''}` };
   }
-  if (p.key === 'rspamd') {
-    const scanned = (await rspamd.stat()).scanned - scannedBefore;
-    if (scanned !== messages) return { error: `Rspamd scanned ${scanned} of ${messages} messages` };
+  if (inspectedBefore !== undefined) {
+    // The milter must have inspected every message, not waved them through: Rspamd's
+    // /stat count, sekisho's transaction lines (written asynchronously: give them a moment).
+    let inspected = (await inspectedCount(p)) - inspectedBefore;
+    for (let i = 0; i < 40 && inspected < messages; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      inspected = (await inspectedCount(p)) - inspectedBefore;
+    }
+    if (inspected !== messages) return { error: `${p.key === 'rspamd' ? 'Rspamd scanned' : 'sekisho logged transactions for'} ${inspected} of ${messages} messages` };
   }
   return { rate: messages / (throughMs / 1000), accepted: run.rate };
 }
@@ -212,6 +254,7 @@ for (let round = 0; round < ROUNDS; round++) {
 const loadAfter = os.loadavg();
 
 const rspamdStat = rspamd ? await rspamd.stat().catch(() => undefined) : undefined;
+const sekishoSeen = sekisho ? sekishoTransactions() : undefined;
 const rspamdDns = rspamd?.dnsRequests();
 await cleanUp();
 
@@ -231,9 +274,11 @@ for (const p of paths) {
   }
   console.log(`| ${p.name} | ${fmt(median(p.rates))} | ${p.rates.map((r) => fmt(r)).join(', ')} | ${pct(median(p.ratios))} | ${p.ratios.map(pct).join(', ')} | ${fmt(median(p.accepted))} |`);
 }
+const counts = (o) => Object.entries(o).filter(([, n]) => n > 0).map(([a, n]) => `${a}: ${fmt(n)}`).join(', ');
+if (sekishoSeen) console.log(`\nsekisho logged ${fmt(sekishoSeen.count)} milter transactions in all (outcome ${counts(sekishoSeen.outcomes) || 'none'})`);
 if (rspamdStat) {
-  const actions = Object.entries(rspamdStat.actions ?? {}).filter(([, n]) => n > 0).map(([a, n]) => `${a}: ${fmt(n)}`).join(', ');
-  console.log(`\nRspamd scanned ${fmt(rspamdStat.scanned)} messages in all (${actions || 'no actions'}); DNS requests in its per-message log lines: ${fmt(rspamdDns.requests)} over ${fmt(rspamdDns.lines)} lines`);
+  const actions = counts(rspamdStat.actions ?? {});
+  console.log(`${sekishoSeen ? '' : '\n'}Rspamd scanned ${fmt(rspamdStat.scanned)} messages in all (${actions || 'no actions'}); DNS requests in its per-message log lines: ${fmt(rspamdDns.requests)} over ${fmt(rspamdDns.lines)} lines`);
 }
 
 console.log('\nTargets, on this run:');
