@@ -5,10 +5,12 @@
 //   B  with sekisho as its milter (`smtpd_milters = inet:127.0.0.1:PORT`; sekisho serves
 //      milter.listen alone, no smtp.listen),
 //   C  with Rspamd as its milter (rspamd_proxy in milter mode, self_scan, network modules
-//      off: bench/rspamd-peer.mjs says which and why).
+//      off: bench/rspamd-peer.mjs says which and why),
+//   D  for reference, with a milter that does nothing (bench/noop-milter.mjs: reads every
+//      packet, accepts): what the milter protocol alone costs Postfix on this machine.
 // One Postfix instance serves all three on three smtpd ports (bench/postfix-peer.mjs), so
 // the queue, cleanup, qmgr and the SMTP client to the sink are the same; only the milter
-// differs. Rounds alternate A B C A B C … (BENCH_MILTER_ROUNDS) after one unmeasured warm-up
+// differs. Rounds alternate A B C D A B C D … (BENCH_MILTER_ROUNDS) after one unmeasured warm-up
 // run per path; each path's median is reported, and the median of its ratio to A *within
 // each round* (the machine's drift cancels inside a round).
 //
@@ -33,10 +35,12 @@
 //   npm run bench:milter                       # 2,000 × 10 KB, 20 sessions, 3 rounds
 //   BENCH_MILTER_MESSAGES=5000 BENCH_MILTER_ROUNDS=5 npm run bench:milter
 //   BENCH_RSPAMD=0 npm run bench:milter        # without Rspamd
+//   BENCH_MILTER_NOOP=0 npm run bench:milter   # without the do-nothing milter
 //   BENCH_KEEP=1 npm run bench:milter          # keep configs and logs (kept anyway when a path fails)
 //
 // Needs root (postfix start runs master as root; smtp-sink drops to nobody, Rspamd's
 // workers to _rspamd) and the Debian packages postfix and rspamd. Results: docs/benchmarks.md.
+import { spawn } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,9 +56,11 @@ const ROUNDS = Number(process.env.BENCH_MILTER_ROUNDS ?? 3);
 const WARMUP = Number(process.env.BENCH_MILTER_WARMUP ?? 200);
 const TIMEOUT_MS = Number(process.env.BENCH_MILTER_TIMEOUT ?? 180) * 1000;
 const WITH_RSPAMD = process.env.BENCH_RSPAMD !== '0';
+const WITH_NOOP = process.env.BENCH_MILTER_NOOP !== '0';
 const RSPAMD_WORKERS = Number(process.env.BENCH_RSPAMD_WORKERS ?? (os.availableParallelism?.() ?? os.cpus().length));
 // The issue's targets, checked on the figures of this run.
 const TARGET_OF_ALONE = 0.7;
+const here = import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname);
 
 requireTools(['smtp-source', 'smtp-sink', 'postfix', 'postconf', 'postqueue']);
 if (process.getuid?.() !== 0) {
@@ -107,9 +113,10 @@ const paths = [
   { key: 'alone', name: 'Postfix alone' },
   { key: 'sekisho', name: 'Postfix + sekisho (milter)' },
   { key: 'rspamd', name: 'Postfix + Rspamd (milter)' },
+  ...(WITH_NOOP ? [{ key: 'noop', name: 'Postfix + do-nothing milter (reference)' }] : []),
 ];
 const byKey = Object.fromEntries(paths.map((p) => [p.key, p]));
-for (const p of paths) Object.assign(p, { rates: [], accepted: [], ratios: [], failed: undefined });
+for (const p of paths) Object.assign(p, { rates: [], accepted: [], ratios: [], failed: undefined, skipped: undefined });
 
 // B: sekisho with the milter alone. Until the build under test serves milter.listen (and
 // accepts a config without smtp.listen) this fails, and B is reported as failed.
@@ -137,8 +144,8 @@ try {
 // C: Rspamd.
 let rspamd;
 let rspamdNote;
-if (!WITH_RSPAMD) byKey.rspamd.failed = rspamdNote = 'not measured: BENCH_RSPAMD=0';
-else if (!rspamdVersion()) byKey.rspamd.failed = rspamdNote = `not measured: ${RSPAMD} not found (apt-get install rspamd)`;
+if (!WITH_RSPAMD) byKey.rspamd.skipped = rspamdNote = 'Rspamd not measured: BENCH_RSPAMD=0';
+else if (!rspamdVersion()) byKey.rspamd.failed = rspamdNote = `Rspamd not measured: ${RSPAMD} not found (apt-get install rspamd)`;
 else {
   try {
     const t = performance.now();
@@ -152,11 +159,25 @@ else {
   }
 }
 
+// D: the do-nothing milter, in a process of its own like the others.
+if (WITH_NOOP) {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [path.join(here, 'noop-milter.mjs'), String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  proc.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
+  cleanups.push(() => stopProcess(proc));
+  try {
+    await waitForPort(port, 10_000);
+    byKey.noop.milter = `inet:127.0.0.1:${port}`;
+  } catch (err) {
+    byKey.noop.failed = `the do-nothing milter did not start: ${err.message}`;
+  }
+}
+
 // One Postfix, one smtpd port per path that has a milter to point at.
-for (const p of paths) if (!p.failed) p.port = await freePort();
+for (const p of paths) if (!p.failed && !p.skipped) p.port = await freePort();
 let postfix;
 try {
-  postfix = await startPostfix({ work, relayPort: sinkPort, sessions: SESSIONS, smtpds: paths.filter((p) => !p.failed).map((p) => ({ port: p.port, milter: p.milter })) });
+  postfix = await startPostfix({ work, relayPort: sinkPort, sessions: SESSIONS, smtpds: paths.filter((p) => p.port).map((p) => ({ port: p.port, milter: p.milter })) });
 } catch (err) {
   // Without Postfix no path can run: nothing to report but why.
   console.error(`bench: Postfix did not start: ${err.message}`);
@@ -228,7 +249,7 @@ async function measureOnce(p, messages) {
 // Warm-up: one short unmeasured run per path (JIT, Postfix's first processes, first
 // milter connections); a path that cannot pass even this is failed before the rounds.
 for (const p of paths) {
-  if (p.failed || WARMUP <= 0) continue;
+  if (p.failed || p.skipped || WARMUP <= 0) continue;
   const r = await measure(p, WARMUP);
   if (r.error) p.failed = `warm-up: ${r.error}`;
 }
@@ -237,7 +258,7 @@ for (const p of paths) {
 for (let round = 0; round < ROUNDS; round++) {
   const inRound = {};
   for (const p of paths) {
-    if (p.failed) continue;
+    if (p.failed || p.skipped) continue;
     const r = await measure(p, MESSAGES);
     if (r.error) {
       p.failed = `round ${round + 1}: ${r.error}`;
@@ -262,12 +283,16 @@ const pct = (x) => `${fmt(100 * x, 1)} %`;
 const cores = os.availableParallelism?.() ?? os.cpus().length;
 console.log(`\nsekisho milter benchmark — ${fmt(MESSAGES)} messages of ${fmt(SIZE)} bytes, ${SESSIONS} parallel sessions, one message per connection, ${ROUNDS} alternating rounds (median), after a ${WARMUP}-message warm-up per path`);
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${cores}, Node ${process.version}, ${os.platform()} ${os.release()}; Postfix ${postfix.version}; work dir ${path.dirname(work)}`);
-console.log(`load average before ${loadBefore.map((x) => fmt(x, 2)).join(' ')}, after ${loadAfter.map((x) => fmt(x, 2)).join(' ')} (other work on the machine is noise in these figures)`);
+console.log(`load average before the bench started ${loadBefore.map((x) => fmt(x, 2)).join(' ')} (other work on the machine: noise in these figures); after ${loadAfter.map((x) => fmt(x, 2)).join(' ')} (its own ~100 processes count there too)`);
 console.log(`${rspamdNote}\n`);
 console.log('"through": smtp-source start → the sink has every message; "accepted": smtp-source\'s own time (250 after DATA).\n');
 console.log('| path | msg/s through (median) | runs | of Postfix alone (median of per-round ratios) | per-round ratio | msg/s accepted (median) |');
 console.log('|---|---:|---|---:|---|---:|');
 for (const p of paths) {
+  if (p.skipped) {
+    console.log(`| ${p.name} | not measured | ${p.skipped} | — | — | — |`);
+    continue;
+  }
   if (p.failed) {
     console.log(`| ${p.name} | **FAILED** | ${p.failed.replace(/\|/g, '/').replace(/\n/g, ' ')} | — | — | — |`);
     continue;
@@ -290,7 +315,7 @@ else {
   const r = median(sek.ratios);
   console.log(`- Postfix + sekisho ≥ ${TARGET_OF_ALONE * 100} % of Postfix alone: ${pct(r)} → ${r >= TARGET_OF_ALONE ? 'met' : 'MISSED'}`);
 }
-if (sek.failed || rsp.failed) console.log(`- Postfix + sekisho faster than Postfix + Rspamd: not measurable (${sek.failed ? 'sekisho' : 'Rspamd'} failed or not run)`);
+if (sek.failed || rsp.failed || rsp.skipped) console.log(`- Postfix + sekisho faster than Postfix + Rspamd: not measurable (${sek.failed ? 'sekisho failed' : rsp.skipped ? 'Rspamd not run' : 'Rspamd failed'})`);
 else {
   // Per round too: both ran in the same round.
   const perRound = sek.rates.map((r, i) => r / rsp.rates[i]).filter(Number.isFinite);
@@ -298,7 +323,13 @@ else {
   console.log(`- Postfix + sekisho faster than Postfix + Rspamd: ${fmt(r, 2)}× (per round: ${perRound.map((x) => `${fmt(x, 2)}×`).join(', ')}) → ${r > 1 ? 'met' : 'MISSED'}`);
 }
 
-const failed = paths.some((p) => p.failed && !(p.key === 'rspamd' && !WITH_RSPAMD));
+const noop = byKey.noop;
+if (noop && !noop.failed && !sek.failed && !alone.failed) {
+  const perRound = sek.rates.map((r, i) => r / noop.rates[i]).filter(Number.isFinite);
+  console.log(`\nFor reference: a milter that does nothing gets Postfix to ${pct(median(noop.ratios))} of Postfix alone; sekisho is ${pct(median(perRound))} of that (median of per-round ratios).`);
+}
+
+const failed = paths.some((p) => p.failed);
 const keep = failed || process.env.BENCH_KEEP === '1';
 if (!keep) rmSync(work, { recursive: true, force: true });
 console.log(`\n(bench took ${fmt((performance.now() - startedAt) / 1000)} s${keep ? `; configs and logs kept in ${work}` : '; BENCH_KEEP=1 keeps configs and logs'})`);
