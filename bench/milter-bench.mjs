@@ -47,7 +47,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startPostfix } from './postfix-peer.mjs';
 import { RSPAMD, rspamdVersion, startRspamd } from './rspamd-peer.mjs';
-import { fmt, freePort, median, requireTools, runSource, startSekishoOn, startSink, stopProcess, waitForPort } from './smtp-tools.mjs';
+import { fmt, freePort, median, processTreeCpuMs, requireTools, runSource, startSekishoOn, startSink, stopProcess, waitForPort } from './smtp-tools.mjs';
 
 const MESSAGES = Number(process.env.BENCH_MILTER_MESSAGES ?? 2000);
 const SESSIONS = Number(process.env.BENCH_MILTER_SESSIONS ?? 20);
@@ -116,7 +116,7 @@ const paths = [
   ...(WITH_NOOP ? [{ key: 'noop', name: 'Postfix + do-nothing milter (reference)' }] : []),
 ];
 const byKey = Object.fromEntries(paths.map((p) => [p.key, p]));
-for (const p of paths) Object.assign(p, { rates: [], accepted: [], ratios: [], failed: undefined, skipped: undefined });
+for (const p of paths) Object.assign(p, { rates: [], accepted: [], ratios: [], milterCpu: [], postfixCpu: [], failed: undefined, skipped: undefined });
 
 // B: sekisho with the milter alone. Until the build under test serves milter.listen (and
 // accepts a config without smtp.listen) this fails, and B is reported as failed.
@@ -137,6 +137,7 @@ try {
   sekisho = await startSekishoOn({ work, name: 'sekisho-milter', yaml, port: sekishoMilterPort });
   cleanups.push(() => stopProcess(sekisho.proc));
   byKey.sekisho.milter = `inet:127.0.0.1:${sekishoMilterPort}`;
+  byKey.sekisho.pid = sekisho.proc.pid;
 } catch (err) {
   byKey.sekisho.failed = `sekisho's milter did not start: ${err.message}`;
 }
@@ -152,6 +153,7 @@ else {
     rspamd = await startRspamd({ work, workers: RSPAMD_WORKERS });
     cleanups.push(() => stopProcess(rspamd.proc));
     byKey.rspamd.milter = `inet:127.0.0.1:${rspamd.milterPort}`;
+    byKey.rspamd.pid = rspamd.proc.pid;
     rspamdNote = `Rspamd ${rspamdVersion()}: rspamd_proxy in milter mode, self_scan, ${RSPAMD_WORKERS} processes; ready (hyperscan loaded) in ${fmt((performance.now() - t) / 1000, 1)} s`;
   } catch (err) {
     byKey.rspamd.failed = `Rspamd did not start: ${err.message}`;
@@ -168,6 +170,7 @@ if (WITH_NOOP) {
   try {
     await waitForPort(port, 10_000);
     byKey.noop.milter = `inet:127.0.0.1:${port}`;
+    byKey.noop.pid = proc.pid;
   } catch (err) {
     byKey.noop.failed = `the do-nothing milter did not start: ${err.message}`;
   }
@@ -198,6 +201,17 @@ function sekishoTransactions() {
   return { count: lines.length, outcomes };
 }
 
+/**
+ * CPU so far of the path's milter (its process and children: sekisho's worker threads,
+ * Rspamd's workers) and of Postfix (master and every daemon under it), in ms. CPU time is
+ * steadier than throughput on a shared machine: it says what a message costs, not how
+ * long it waited for a core.
+ */
+function cpuNow(p) {
+  const master = postfix.masterPid();
+  return { milter: p.pid ? processTreeCpuMs(p.pid) : undefined, postfix: master ? processTreeCpuMs(master) : undefined };
+}
+
 /** How many messages the path's milter says it inspected (undefined: no milter). */
 async function inspectedCount(p) {
   if (p.key === 'rspamd') return (await rspamd.stat()).scanned;
@@ -221,11 +235,13 @@ async function measure(p, messages) {
 async function measureOnce(p, messages) {
   const before = sink.messages;
   const inspectedBefore = await inspectedCount(p);
+  const cpuBefore = cpuNow(p);
   const started = performance.now();
   const run = await runSource(p.port, { messages, sessions: SESSIONS, size: SIZE, timeoutMs: TIMEOUT_MS });
   if (run.error) return { error: run.error };
   const reached = await sink.waitForCount(before + messages, TIMEOUT_MS);
   const throughMs = performance.now() - started;
+  const cpuAfter = cpuNow(p);
   // A moment more, so that a path that delivers some messages twice is caught too.
   await new Promise((r) => setTimeout(r, 300));
   const arrived = sink.messages - before;
@@ -243,7 +259,8 @@ async function measureOnce(p, messages) {
     }
     if (inspected !== messages) return { error: `${p.key === 'rspamd' ? 'Rspamd scanned' : 'sekisho logged transactions for'} ${inspected} of ${messages} messages` };
   }
-  return { rate: messages / (throughMs / 1000), accepted: run.rate };
+  const perMessage = (k) => (cpuBefore[k] !== undefined && cpuAfter[k] !== undefined ? (cpuAfter[k] - cpuBefore[k]) / messages : undefined);
+  return { rate: messages / (throughMs / 1000), accepted: run.rate, milterCpu: perMessage('milter'), postfixCpu: perMessage('postfix') };
 }
 
 // Warm-up: one short unmeasured run per path (JIT, Postfix's first processes, first
@@ -267,6 +284,8 @@ for (let round = 0; round < ROUNDS; round++) {
     inRound[p.key] = r.rate;
     p.rates.push(r.rate);
     p.accepted.push(r.accepted);
+    if (r.milterCpu !== undefined) p.milterCpu.push(r.milterCpu);
+    if (r.postfixCpu !== undefined) p.postfixCpu.push(r.postfixCpu);
     if (inRound.alone !== undefined) p.ratios.push(r.rate / inRound.alone);
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -298,6 +317,14 @@ for (const p of paths) {
     continue;
   }
   console.log(`| ${p.name} | ${fmt(median(p.rates))} | ${p.rates.map((r) => fmt(r)).join(', ')} | ${pct(median(p.ratios))} | ${p.ratios.map(pct).join(', ')} | ${fmt(median(p.accepted))} |`);
+}
+console.log('\nCPU per message (median over the rounds), from /proc: the milter\'s processes (threads and workers included) and Postfix\'s (master and its daemons). The do-nothing milter\'s row is the protocol\'s share.\n');
+console.log('| path | milter CPU ms/msg | Postfix CPU ms/msg |');
+console.log('|---|---:|---:|');
+for (const p of paths) {
+  if (p.failed || p.skipped) continue;
+  const ms = (a) => (a.length ? fmt(median(a), 2) : '—');
+  console.log(`| ${p.name} | ${p.pid ? ms(p.milterCpu) : '—'} | ${ms(p.postfixCpu)} |`);
 }
 const counts = (o) => Object.entries(o).filter(([, n]) => n > 0).map(([a, n]) => `${a}: ${fmt(n)}`).join(', ');
 if (sekishoSeen) console.log(`\nsekisho logged ${fmt(sekishoSeen.count)} milter transactions in all (outcome ${counts(sekishoSeen.outcomes) || 'none'})`);

@@ -194,5 +194,5 @@ export async function startPostfix({ work, relayPort, smtpds, sessions = 20 }) {
     return r.status === 0 ? r.stdout.split('\n').filter((l) => l.trim()).length : undefined;
   };
   const version = spawnSync('postconf', ['-d', '-h', 'mail_version'], { encoding: 'utf8' }).stdout.trim();
-  return { dir, configDir, maillog, stop, logTail, queued, version };
+  return { dir, configDir, maillog, stop, logTail, queued, version, masterPid };
 }

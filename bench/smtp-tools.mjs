@@ -2,7 +2,7 @@
 // smtp-sink, a sekisho daemon on a temporary config, and stopping processes cleanly.
 // Not a test helper: nothing here asserts anything about speed.
 import { spawn, spawnSync } from 'node:child_process';
-import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -186,3 +186,43 @@ export async function stopProcess(proc, graceMs = 10_000) {
 
 export const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 export const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/**
+ * CPU time (ms, user + system) of process `pid` and all its descendants, read from
+ * /proc: the live processes' own time plus what each has collected from the children it
+ * reaped, so that short-lived workers (Postfix's smtpd, Rspamd's) still count once gone.
+ * Threads are inside their process's figure. Undefined where /proc cannot tell.
+ */
+export function processTreeCpuMs(pid) {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const stats = new Map();
+  let names;
+  try {
+    names = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return undefined;
+  }
+  for (const n of names) {
+    try {
+      // The command name may contain spaces and parentheses: fields start after the last ")".
+      const text = readFileSync(`/proc/${n}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      // f[1] = ppid; f[11..14] = utime, stime, cutime, cstime (fields 14–17 of proc(5)).
+      stats.set(Number(n), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (!stats.has(pid)) return undefined;
+  let total = 0;
+  const queue = [pid];
+  const seen = new Set();
+  while (queue.length) {
+    const p = queue.pop();
+    if (seen.has(p)) continue;
+    seen.add(p);
+    total += stats.get(p)?.ticks ?? 0;
+    for (const [child, s] of stats) if (s.ppid === p) queue.push(child);
+  }
+  return total * tick;
+}
