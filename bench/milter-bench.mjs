@@ -21,6 +21,9 @@
 // milter inspected as many (Rspamd's /stat scan count, sekisho's transaction log lines);
 // otherwise it is reported failed, never as a speed. Rounds wait for the previous run's queue to drain, so runs do not overlap.
 //
+// Then, per path: CPU per message of the milter and of Postfix (from /proc), and the time
+// per message of one session alone (smtp-source -s 1, BENCH_MILTER_SEQUENTIAL messages).
+//
 // Postfix's own limits, set in bench/postfix-peer.mjs so that A is a ceiling and not a
 // throttle: in_flow_delay = 0 (else cleanup pauses smtpd up to 1 s per message when qmgr
 // lags), default_process_limit ≥ 2 × sessions (smtpd, cleanup, smtp never wait for a
@@ -54,6 +57,7 @@ const SESSIONS = Number(process.env.BENCH_MILTER_SESSIONS ?? 20);
 const SIZE = Number(process.env.BENCH_MILTER_SIZE ?? 10240);
 const ROUNDS = Number(process.env.BENCH_MILTER_ROUNDS ?? 3);
 const WARMUP = Number(process.env.BENCH_MILTER_WARMUP ?? 200);
+const SEQUENTIAL = Number(process.env.BENCH_MILTER_SEQUENTIAL ?? 100);
 const TIMEOUT_MS = Number(process.env.BENCH_MILTER_TIMEOUT ?? 180) * 1000;
 const WITH_RSPAMD = process.env.BENCH_RSPAMD !== '0';
 const WITH_NOOP = process.env.BENCH_MILTER_NOOP !== '0';
@@ -223,21 +227,21 @@ async function inspectedCount(p) {
  * One smtp-source run into `p`'s smtpd. Resolves with the rates, or with `error` when the
  * run failed or the sink (or Rspamd's scan count) did not see exactly `messages`.
  */
-async function measure(p, messages) {
+async function measure(p, messages, sessions = SESSIONS) {
   try {
-    return await measureOnce(p, messages);
+    return await measureOnce(p, messages, sessions);
   } catch (err) {
     // e.g. Rspamd's controller gone: the path failed, the bench goes on and cleans up.
     return { error: err.message };
   }
 }
 
-async function measureOnce(p, messages) {
+async function measureOnce(p, messages, sessions) {
   const before = sink.messages;
   const inspectedBefore = await inspectedCount(p);
   const cpuBefore = cpuNow(p);
   const started = performance.now();
-  const run = await runSource(p.port, { messages, sessions: SESSIONS, size: SIZE, timeoutMs: TIMEOUT_MS });
+  const run = await runSource(p.port, { messages, sessions, size: SIZE, timeoutMs: TIMEOUT_MS });
   if (run.error) return { error: run.error };
   const reached = await sink.waitForCount(before + messages, TIMEOUT_MS);
   const throughMs = performance.now() - started;
@@ -291,6 +295,17 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   if (byKey.alone.failed) break;
 }
+// Latency without concurrency: one session, one message after the other. With 20
+// sessions a milter's fixed wait per message hides behind the others until the sessions
+// run out; here it shows whole (it caps throughput at sessions / latency).
+if (SEQUENTIAL > 0) {
+  for (const p of paths) {
+    if (p.failed || p.skipped) continue;
+    const r = await measure(p, SEQUENTIAL, 1);
+    if (r.error) p.sequentialError = r.error;
+    else p.sequentialMs = 1000 / r.accepted;
+  }
+}
 const loadAfter = os.loadavg();
 
 const rspamdStat = rspamd ? await rspamd.stat().catch(() => undefined) : undefined;
@@ -318,13 +333,14 @@ for (const p of paths) {
   }
   console.log(`| ${p.name} | ${fmt(median(p.rates))} | ${p.rates.map((r) => fmt(r)).join(', ')} | ${pct(median(p.ratios))} | ${p.ratios.map(pct).join(', ')} | ${fmt(median(p.accepted))} |`);
 }
-console.log('\nCPU per message (median over the rounds), from /proc: the milter\'s processes (threads and workers included) and Postfix\'s (master and its daemons). The do-nothing milter\'s row is the protocol\'s share.\n');
-console.log('| path | milter CPU ms/msg | Postfix CPU ms/msg |');
-console.log('|---|---:|---:|');
+console.log('\nCPU per message (median over the rounds), from /proc: the milter\'s processes (threads and workers included) and Postfix\'s (master and its daemons); the do-nothing milter\'s row is the protocol\'s share. Then the time per message of one session alone (smtp-source -s 1).\n');
+console.log(`| path | milter CPU ms/msg | Postfix CPU ms/msg | one session: ms per message (${SEQUENTIAL} messages) |`);
+console.log('|---|---:|---:|---:|');
 for (const p of paths) {
   if (p.failed || p.skipped) continue;
   const ms = (a) => (a.length ? fmt(median(a), 2) : '—');
-  console.log(`| ${p.name} | ${p.pid ? ms(p.milterCpu) : '—'} | ${ms(p.postfixCpu)} |`);
+  const sequential = p.sequentialMs !== undefined ? fmt(p.sequentialMs, 1) : p.sequentialError ? `failed: ${p.sequentialError}` : '—';
+  console.log(`| ${p.name} | ${p.pid ? ms(p.milterCpu) : '—'} | ${ms(p.postfixCpu)} | ${sequential} |`);
 }
 const counts = (o) => Object.entries(o).filter(([, n]) => n > 0).map(([a, n]) => `${a}: ${fmt(n)}`).join(', ');
 if (sekishoSeen) console.log(`\nsekisho logged ${fmt(sekishoSeen.count)} milter transactions in all (outcome ${counts(sekishoSeen.outcomes) || 'none'})`);
@@ -356,7 +372,7 @@ if (noop && !noop.failed && !sek.failed && !alone.failed) {
   console.log(`\nFor reference: a milter that does nothing gets Postfix to ${pct(median(noop.ratios))} of Postfix alone; sekisho is ${pct(median(perRound))} of that (median of per-round ratios).`);
 }
 
-const failed = paths.some((p) => p.failed);
+const failed = paths.some((p) => p.failed || p.sequentialError);
 const keep = failed || process.env.BENCH_KEEP === '1';
 if (!keep) rmSync(work, { recursive: true, force: true });
 console.log(`\n(bench took ${fmt((performance.now() - startedAt) / 1000)} s${keep ? `; configs and logs kept in ${work}` : '; BENCH_KEEP=1 keeps configs and logs'})`);
