@@ -8,7 +8,7 @@
 //      off: bench/rspamd-peer.mjs says which and why),
 //   D  for reference, with a milter that does nothing (bench/noop-milter.mjs: reads every
 //      packet, accepts): what the milter protocol alone costs Postfix on this machine.
-// One Postfix instance serves all three on three smtpd ports (bench/postfix-peer.mjs), so
+// One Postfix instance serves every path on its own smtpd port (bench/postfix-peer.mjs), so
 // the queue, cleanup, qmgr and the SMTP client to the sink are the same; only the milter
 // differs. Rounds alternate A B C D A B C D … (BENCH_MILTER_ROUNDS) after one unmeasured warm-up
 // run per path; each path's median is reported, and the median of its ratio to A *within
