@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { VerdictName } from '../core/verdict.js';
 import type { Logger } from '../log/logger.js';
-import { FileQuarantineStore } from '../quarantine/file-store.js';
+import { createQuarantineStore } from '../quarantine/create-store.js';
 import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import { isQuarantineId, type ListFilter, type QuarantineMeta } from '../quarantine/quarantine-store.js';
 import { createNextHop } from '../smtp/next-hop/create-next-hop.js';
@@ -58,7 +58,7 @@ export async function quarantineCommand(sub: string | undefined, args: string[],
   });
   if (!values.config) throw new QuarantineUsageError('missing --config FILE');
   const loaded = load(values.config);
-  const store = new FileQuarantineStore(loaded.config.quarantine.dir);
+  const store = createQuarantineStore(loaded.config);
   const admin = new QuarantineAdmin(store, () => createNextHop(loaded), () => ({ releaseHeader: loaded.config.quarantine.release_header }), logger);
   const by = values.by ?? `cli:${os.userInfo().username}`;
   const idArg = () => {

@@ -33,4 +33,13 @@ describe('sekisho healthcheck', () => {
     const down = await healthcheck(`${smtp}admin:\n  listen: 127.0.0.1:${admin}\n`);
     expect(down).toEqual({ code: 1, out: `http://127.0.0.1:${admin}/healthz: ECONNREFUSED` });
   });
+
+  it('with the milter as the only ingress, wants an answered option negotiation', async () => {
+    const { proxy } = await relay.start({}, { milter: { listen: '127.0.0.1:0' } });
+    const port = proxy.daemon.milterAddress?.port;
+    const yaml = `smtp:\n  upstream: outbox:/tmp/unused\nmilter:\n  listen: 127.0.0.1:${port}\n`;
+    expect(await healthcheck(yaml)).toEqual({ code: 0, out: `milter at 127.0.0.1:${port}: protocol version 6` });
+    await proxy.stop();
+    expect(await healthcheck(yaml)).toEqual({ code: 1, out: `cannot connect to the milter at 127.0.0.1:${port}: ECONNREFUSED` });
+  });
 });

@@ -27,6 +27,7 @@ describe('configuration', () => {
     const { config } = loadConfig(path.resolve(__dirname, '../../config/docker.yaml'));
     expect(config.smtp.listen).toEqual({ host: '0.0.0.0', port: 2525 });
     expect(config.smtp.upstream).toEqual({ kind: 'outbox', dir: '/app/var/outbox' });
+    expect(config.milter.listen).toEqual({ kind: 'tcp', host: '0.0.0.0', port: 8891 });
   });
 
   it('fills defaults and parses durations, sizes and addresses', () => {
@@ -36,7 +37,8 @@ describe('configuration', () => {
     expect(config.smtp.listen).toEqual({ host: '::1', port: 25 });
     expect(config.smtp.upstream).toEqual({ kind: 'smtp', host: '127.0.0.1', port: 10026 });
     expect(config.smtp.max_message_bytes).toBe(10 * 1024 * 1024);
-    expect(config.smtp.timeouts).toEqual({ idle: 300_000, upstream_connect: 30_000, upstream_command: 250, upstream_data: 90_000, shutdown_grace: 30_000 });
+    expect(config.smtp.timeouts).toEqual({ idle: 300_000, transaction: 1_800_000, data: 900_000, data_rate_grace: 60_000, upstream_connect: 30_000, upstream_command: 250, upstream_data: 90_000, shutdown_grace: 30_000 });
+    expect(config.smtp.min_data_rate).toBe(128);
     expect(config.smtp.workers).toBe(1);
     expect(config.smtp.upstream_tls).toEqual({ starttls: 'opportunistic', verify: true });
     expect(config.log.level).toBe('info');
@@ -64,6 +66,23 @@ describe('configuration', () => {
     expect(problems({ smtp: { ...base.smtp, timeouts: { idle: 'forever' } } })[0]).toMatch(/^smtp\.timeouts\.idle: expected a positive duration/);
     expect(problems({ ...base, log: { level: 'loud' } })[0]).toMatch(/^log\.level: expected one of "fatal", .* got string "loud"/);
     expect(problems({ smtp: { ...base.smtp, upstream_tls: { starttls: 'maybe' } } })[0]).toMatch(/^smtp\.upstream_tls\.starttls: expected one of/);
+  });
+
+  it('milter: host:port, inet:host:port or unix:/path; smtp.listen may then be left out, but one ingress is required', () => {
+    const upstream = 'smtp://127.0.0.1:10026';
+    const milterOnly = validateConfig('t.yaml', { smtp: { upstream }, milter: { listen: 'inet:127.0.0.1:8891' } }).config;
+    expect(milterOnly.smtp.listen).toBeUndefined();
+    expect(milterOnly.milter).toEqual({ listen: { kind: 'tcp', host: '127.0.0.1', port: 8891 }, socket_mode: 0o660, quarantine: 'store', max_connections: 1000, timeouts: { idle: 600_000 } });
+    expect(validateConfig('t.yaml', { smtp: { upstream }, milter: { listen: 'unix:/run/sekisho/milter.sock', socket_mode: '0600', quarantine: 'hold' } }).config.milter).toMatchObject({
+      listen: { kind: 'unix', path: '/run/sekisho/milter.sock' },
+      socket_mode: 0o600,
+      quarantine: 'hold',
+    });
+    expect(problems({ smtp: { upstream } })).toEqual(['smtp.listen: required unless milter.listen is set (an address such as 127.0.0.1:2525)']);
+    expect(problems({ ...base, milter: { listen: 'unix:relative.sock' } })[0]).toMatch(/^milter\.listen: expected unix: and an absolute path/);
+    expect(problems({ ...base, milter: { listen: '8891' } })[0]).toMatch(/^milter\.listen: expected host:port such as 127\.0\.0\.1:8891, or unix:\/path/);
+    expect(problems({ ...base, milter: { listen: '127.0.0.1:8891', quarantine: 'drop' } })[0]).toMatch(/^milter\.quarantine: expected one of "store", "hold"/);
+    expect(problems({ ...base, milter: { socket_mode: '999' } })[0]).toMatch(/^milter\.socket_mode: /);
   });
 
   it('reports every problem at once', () => {
