@@ -50,7 +50,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startPostfix } from './postfix-peer.mjs';
 import { RSPAMD, rspamdVersion, startRspamd } from './rspamd-peer.mjs';
-import { fmt, freePort, median, processTreeCpuMs, requireTools, runSource, startSekishoOn, startSink, stopProcess, waitForPort } from './smtp-tools.mjs';
+import { fmt, freePort, median, processTreeCpuMs, reapedChildrenCpuMs, requireTools, runSource, startSekishoOn, startSink, stopProcess, waitForPort } from './smtp-tools.mjs';
 
 const MESSAGES = Number(process.env.BENCH_MILTER_MESSAGES ?? 2000);
 const SESSIONS = Number(process.env.BENCH_MILTER_SESSIONS ?? 20);
@@ -120,7 +120,7 @@ const paths = [
   ...(WITH_NOOP ? [{ key: 'noop', name: 'Postfix + do-nothing milter (reference)' }] : []),
 ];
 const byKey = Object.fromEntries(paths.map((p) => [p.key, p]));
-for (const p of paths) Object.assign(p, { rates: [], accepted: [], ratios: [], milterCpu: [], postfixCpu: [], failed: undefined, skipped: undefined });
+for (const p of paths) Object.assign(p, { rates: [], accepted: [], ratios: [], milterCpu: [], postfixCpu: [], loadCpu: [], failed: undefined, skipped: undefined });
 
 // B: sekisho with the milter alone. Until the build under test serves milter.listen (and
 // accepts a config without smtp.listen) this fails, and B is reported as failed.
@@ -213,7 +213,14 @@ function sekishoTransactions() {
  */
 function cpuNow(p) {
   const master = postfix.masterPid();
-  return { milter: p.pid ? processTreeCpuMs(p.pid) : undefined, postfix: master ? processTreeCpuMs(master) : undefined };
+  const source = reapedChildrenCpuMs();
+  const sinkCpu = processTreeCpuMs(sink.pid);
+  return {
+    milter: p.pid ? processTreeCpuMs(p.pid) : undefined,
+    postfix: master ? processTreeCpuMs(master) : undefined,
+    // smtp-source (reaped when its run ends) and smtp-sink: the load generator's share.
+    load: source !== undefined && sinkCpu !== undefined ? source + sinkCpu : undefined,
+  };
 }
 
 /** How many messages the path's milter says it inspected (undefined: no milter). */
@@ -264,7 +271,7 @@ async function measureOnce(p, messages, sessions) {
     if (inspected !== messages) return { error: `${p.key === 'rspamd' ? 'Rspamd scanned' : 'sekisho logged transactions for'} ${inspected} of ${messages} messages` };
   }
   const perMessage = (k) => (cpuBefore[k] !== undefined && cpuAfter[k] !== undefined ? (cpuAfter[k] - cpuBefore[k]) / messages : undefined);
-  return { rate: messages / (throughMs / 1000), accepted: run.rate, milterCpu: perMessage('milter'), postfixCpu: perMessage('postfix') };
+  return { rate: messages / (throughMs / 1000), accepted: run.rate, milterCpu: perMessage('milter'), postfixCpu: perMessage('postfix'), loadCpu: perMessage('load') };
 }
 
 // Warm-up: one short unmeasured run per path (JIT, Postfix's first processes, first
@@ -290,6 +297,7 @@ for (let round = 0; round < ROUNDS; round++) {
     p.accepted.push(r.accepted);
     if (r.milterCpu !== undefined) p.milterCpu.push(r.milterCpu);
     if (r.postfixCpu !== undefined) p.postfixCpu.push(r.postfixCpu);
+    if (r.loadCpu !== undefined) p.loadCpu.push(r.loadCpu);
     if (inRound.alone !== undefined) p.ratios.push(r.rate / inRound.alone);
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -334,13 +342,21 @@ for (const p of paths) {
   console.log(`| ${p.name} | ${fmt(median(p.rates))} | ${p.rates.map((r) => fmt(r)).join(', ')} | ${pct(median(p.ratios))} | ${p.ratios.map(pct).join(', ')} | ${fmt(median(p.accepted))} |`);
 }
 console.log('\nCPU per message (median over the rounds), from /proc: the milter\'s processes (threads and workers included) and Postfix\'s (master and its daemons); the do-nothing milter\'s row is the protocol\'s share. Then the time per message of one session alone (smtp-source -s 1).\n');
-console.log(`| path | milter CPU ms/msg | Postfix CPU ms/msg | one session: ms per message (${SEQUENTIAL} messages) |`);
-console.log('|---|---:|---:|---:|');
+console.log(`| path | milter CPU ms/msg | Postfix CPU ms/msg | smtp-source + smtp-sink CPU ms/msg | all, ms/msg | one session: ms per message (${SEQUENTIAL} messages) |`);
+console.log('|---|---:|---:|---:|---:|---:|');
+const cpuAll = (p) => (p.postfixCpu.length && p.loadCpu.length ? median(p.postfixCpu) + median(p.loadCpu) + (p.pid ? (p.milterCpu.length ? median(p.milterCpu) : NaN) : 0) : NaN);
 for (const p of paths) {
   if (p.failed || p.skipped) continue;
   const ms = (a) => (a.length ? fmt(median(a), 2) : '—');
   const sequential = p.sequentialMs !== undefined ? fmt(p.sequentialMs, 1) : p.sequentialError ? `failed: ${p.sequentialError}` : '—';
-  console.log(`| ${p.name} | ${p.pid ? ms(p.milterCpu) : '—'} | ${ms(p.postfixCpu)} | ${sequential} |`);
+  const all = cpuAll(p);
+  console.log(`| ${p.name} | ${p.pid ? ms(p.milterCpu) : '—'} | ${ms(p.postfixCpu)} | ${ms(p.loadCpu)} | ${Number.isFinite(all) ? fmt(all, 2) : '—'} | ${sequential} |`);
+}
+// When the cores are the limit (everything here shares two), a path's throughput relative
+// to Postfix alone is about the inverse ratio of all the CPU a message costs.
+if (!byKey.alone.failed && Number.isFinite(cpuAll(byKey.alone))) {
+  const est = paths.filter((p) => p.key !== 'alone' && !p.failed && !p.skipped && Number.isFinite(cpuAll(p))).map((p) => `${p.key} ${pct(cpuAll(byKey.alone) / cpuAll(p))}`);
+  if (est.length) console.log(`\nIf CPU were the only limit, "of Postfix alone" would be ≈ all-CPU(alone) / all-CPU(path): ${est.join(', ')}.`);
 }
 const counts = (o) => Object.entries(o).filter(([, n]) => n > 0).map(([a, n]) => `${a}: ${fmt(n)}`).join(', ');
 if (sekishoSeen) console.log(`\nsekisho logged ${fmt(sekishoSeen.count)} milter transactions in all (outcome ${counts(sekishoSeen.outcomes) || 'none'})`);
