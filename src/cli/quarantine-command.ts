@@ -59,7 +59,10 @@ export async function quarantineCommand(sub: string | undefined, args: string[],
   if (!values.config) throw new QuarantineUsageError('missing --config FILE');
   const loaded = load(values.config);
   const store = createQuarantineStore(loaded.config);
-  const admin = new QuarantineAdmin(store, () => createNextHop(loaded), () => ({ releaseHeader: loaded.config.quarantine.release_header }), logger);
+  // One next hop for the command, closed when it is done: its idle-connection cache would
+  // otherwise keep the process alive for upstream_cache.idle_timeout after the release.
+  let hop: ReturnType<typeof createNextHop> | undefined;
+  const admin = new QuarantineAdmin(store, () => (hop ??= createNextHop(loaded)), () => ({ releaseHeader: loaded.config.quarantine.release_header }), logger);
   const by = values.by ?? `cli:${os.userInfo().username}`;
   const idArg = () => {
     const id = positionals[0];
@@ -105,7 +108,7 @@ export async function quarantineCommand(sub: string | undefined, args: string[],
     case 'release': {
       const id = idArg();
       const recipients = values.to?.split(',').map((a) => a.trim()).filter((a) => a !== '');
-      const result = await admin.release(id, { by, recipients, force: values.force });
+      const result = await admin.release(id, { by, recipients, force: values.force }).finally(() => hop?.close());
       switch (result.status) {
         case 'released':
           io.out(`released ${id} to ${result.meta.release?.to.join(', ')}: ${result.reply}`);
