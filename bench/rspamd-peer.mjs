@@ -176,11 +176,29 @@ export async function startRspamd({ work, workers = 2, selfScan = true, timeoutM
     if (performance.now() > deadline) fail(`workers never loaded the hyperscan database (${loaded} of ${workers}) in ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  /** The controller's /stat (what `rspamc stat` prints): scanned count and actions. */
+  try {
+    await waitForPort(controllerPort, Math.max(1000, deadline - performance.now()));
+  } catch {
+    fail(`did not open its controller port ${controllerPort}`);
+  }
+  /**
+   * The controller's /stat (what `rspamc stat` prints): scanned count and actions. A new
+   * connection each time, and a few tries: once, right after start, the controller dropped
+   * the first request ("fetch failed"), which would have failed the whole path.
+   */
   const stat = async () => {
-    const res = await fetch(`http://127.0.0.1:${controllerPort}/stat`, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) throw new Error(`Rspamd /stat answered ${res.status}`);
-    return res.json();
+    let last;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${controllerPort}/stat`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(10_000) });
+        if (!res.ok) throw new Error(`Rspamd /stat answered ${res.status}`);
+        return await res.json();
+      } catch (err) {
+        last = err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    throw new Error(`Rspamd /stat: ${last.cause?.message ?? last.message}`);
   };
   /** DNS requests summed over the per-message log lines ("dns req: N"), and how many lines. */
   const dnsRequests = () => {
