@@ -7,7 +7,15 @@ export interface ReleaseOptions {
   readonly by: string;
   readonly recipients?: readonly string[];
   readonly force?: boolean;
+  /**
+   * The header put on the released message: by default X-Sekisho-Released-By when
+   * quarantine.release_header is on; this one instead (PPAP's X-Sekisho-PPAP), or none.
+   */
+  readonly header?: { readonly name: string; readonly value: string } | false;
 }
+
+/** What an admin's password did to an entry awaiting one (PPAP, docs/ppap.md). */
+export type OpenResult = 'released' | 'kept' | 'wrong-password' | 'expired' | 'error' | 'not-awaiting';
 
 /**
  * What admins do to the quarantine — release, delete, purge — with one audit log line
@@ -24,12 +32,29 @@ export class QuarantineAdmin {
     private readonly onChange: (event: 'released' | 'deleted' | 'purged', count: number) => void = () => undefined,
   ) {}
 
+  private opener: ((id: string, password: string, by: string) => Promise<OpenResult>) | undefined;
+
+  /** PPAP: opening an entry with a password rescans it (in an inspection worker) and releases it if clean. */
+  attachOpener(opener: (id: string, password: string, by: string) => Promise<OpenResult>): void {
+    this.opener = opener;
+  }
+
+  get canOpen(): boolean {
+    return this.opener !== undefined;
+  }
+
+  /** An admin's password for an entry awaiting one; the audit line is the pairing's (no password in it). */
+  async open(id: string, password: string, by: string): Promise<OpenResult> {
+    if (!this.opener) throw new Error('opening entries with a password is not available in this process');
+    return this.opener(id, password, by);
+  }
+
   async release(id: string, options: ReleaseOptions): Promise<ReleaseResult> {
     const result = await releaseMessage(this.store, this.nextHop(), id, {
       by: options.by,
       recipients: options.recipients,
       force: options.force,
-      addHeader: this.settings().releaseHeader,
+      header: options.header === undefined ? (this.settings().releaseHeader ? 'released-by' : undefined) : options.header || undefined,
     });
     const record: Record<string, unknown> = { event: 'quarantine-release', id, by: options.by, result: result.status };
     if (result.status === 'released') {
