@@ -17,6 +17,7 @@ export function formatReport(r) {
     `  fault periods: ${Object.entries(r.faults.periods).map(([k, v]) => `${k} ${v}`).join(', ')}; next-hop replies lost ${r.faults.unacknowledgedAtNextHop}`,
     `sekisho: ${r.chaos.crashes} SIGKILLs of the daemon, ${r.chaos.workerKills} of a cluster worker, ${r.chaos.gracefulRestarts} SIGTERM restarts, ${r.chaos.restarts} restarts; unexpected exits ${r.chaos.unexpectedExits}; final stop ${JSON.stringify(r.finalStop)}`,
     `memory: peak RSS of one sekisho process ${MiB(r.memory.peakRss)} (budget ${MiB(r.memory.budget)}), peak of all its processes together ${MiB(r.memory.peakGroupRss)}`,
+    `  peak RSS by epoch (one process or 2 workers): ${r.memory.epochs.map((e) => `${MiB(e.peakRss)}${e.workers > 1 ? ' (2w)' : ''}`).join(', ')}`,
     ...Object.entries(r.slowloris).map(([kind, s]) => {
       const deadline = kind === 'rate' ? `rate below ${r.deadlines.minDataRate} B/s judged after ${r.deadlines.rateGraceMs} ms` : kind === 'data' ? `data deadline ${r.deadlines.dataMs} ms` : `transaction deadline ${r.deadlines.transactionMs} ms`;
       const ms = [...s.cutMs].sort((a, b) => a - b);

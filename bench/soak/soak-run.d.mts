@@ -26,7 +26,7 @@ export interface SoakReport {
   quarantine: { entries: number; orphans: number; tmp: number };
   faults: { injected: number; actions: Record<string, number>; periods: Record<string, number>; unacknowledgedAtNextHop: number };
   chaos: { crashes: number; workerKills: number; gracefulRestarts: number; restarts: number; unexpectedExits: number; faultPeriods: Record<string, number> };
-  memory: { peakRss: number; peakGroupRss: number; budget: number; underBudget: boolean };
+  memory: { peakRss: number; peakGroupRss: number; budget: number; underBudget: boolean; epochs: Array<{ workers: number; peakRss: number }> };
   slowloris: Record<string, SlowlorisStats>;
   slowClients: { paced: number; pacedCut: number };
   deadlines: { transactionMs: number; dataMs: number; rateGraceMs: number; minDataRate: number };
