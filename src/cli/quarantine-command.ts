@@ -5,7 +5,7 @@ import type { VerdictName } from '../core/verdict.js';
 import type { Logger } from '../log/logger.js';
 import { createQuarantineStore } from '../quarantine/create-store.js';
 import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
-import { isQuarantineId, type ListFilter, type QuarantineMeta } from '../quarantine/quarantine-store.js';
+import { isQuarantineId, type ListFilter, type QuarantineMeta, type QuarantineStore } from '../quarantine/quarantine-store.js';
 import { createNextHop } from '../smtp/next-hop/create-next-hop.js';
 
 export const QUARANTINE_USAGE = `  sekisho quarantine list --config FILE [--since T] [--until T] [--sender S] [--recipient R]
@@ -16,6 +16,26 @@ export const QUARANTINE_USAGE = `  sekisho quarantine list --config FILE [--sinc
                                        send it on with its original envelope (or to ADDR); never twice
   sekisho quarantine delete --config FILE ID
   sekisho quarantine purge --config FILE [--older-than AGE]   (default: quarantine.retention)`;
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  sender: { type: 'string' },
+  recipient: { type: 'string' },
+  verdict: { type: 'string' },
+  text: { type: 'string' },
+  released: { type: 'boolean' },
+  unreleased: { type: 'boolean' },
+  limit: { type: 'string' },
+  offset: { type: 'string' },
+  json: { type: 'boolean' },
+  raw: { type: 'boolean' },
+  to: { type: 'string' },
+  force: { type: 'boolean' },
+  by: { type: 'string' },
+  'older-than': { type: 'string' },
+} as const;
 
 /** A problem with the command line: exit 2. */
 export class QuarantineUsageError extends Error {}
@@ -33,32 +53,21 @@ interface Io {
  * failed, already released), 2 bad usage.
  */
 export async function quarantineCommand(sub: string | undefined, args: string[], load: (file: string) => LoadedConfig, logger: Logger, io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      sender: { type: 'string' },
-      recipient: { type: 'string' },
-      verdict: { type: 'string' },
-      text: { type: 'string' },
-      released: { type: 'boolean' },
-      unreleased: { type: 'boolean' },
-      limit: { type: 'string' },
-      offset: { type: 'string' },
-      json: { type: 'boolean' },
-      raw: { type: 'boolean' },
-      to: { type: 'string' },
-      force: { type: 'boolean' },
-      by: { type: 'string' },
-      'older-than': { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
   if (!values.config) throw new QuarantineUsageError('missing --config FILE');
   const loaded = load(values.config);
-  const store = createQuarantineStore(loaded.config);
+  const store = createQuarantineStore(loaded, logger);
+  await store.open();
+  try {
+    return await run(sub, values, positionals, loaded, store, logger, io);
+  } finally {
+    await store.close();
+  }
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+async function run(sub: string | undefined, values: Values, positionals: string[], loaded: LoadedConfig, store: QuarantineStore, logger: Logger, io: Io): Promise<number> {
   // One next hop for the command, closed when it is done: its idle-connection cache would
   // otherwise keep the process alive for upstream_cache.idle_timeout after the release.
   let hop: ReturnType<typeof createNextHop> | undefined;

@@ -25,7 +25,9 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger, metrics: 
   // The admin service (API, web page, metrics, purge) runs once, here; the workers share
   // the quarantine directory and each writes its own entries into it.
   let nextHop = createNextHop(loaded);
-  const adminService = await startAdminService(loaded, logger, createQuarantineStore(loaded.config), () => nextHop, {
+  const store = createQuarantineStore(loaded, logger);
+  await store.open().catch((err: unknown) => logger.error({ event: 'quarantine-db', store: store.description, err: (err as Error).message }, 'quarantine store not ready'));
+  const adminService = await startAdminService(loaded, logger, store, () => nextHop, {
     metrics,
     exposition: () => clusterMetrics.exposition(),
     listening: () => ({ ok: listening.size > 0, detail: `${listening.size} of ${current.config.smtp.workers} workers listening`, problem: listening.size > 0 ? undefined : 'no worker listening' }),
@@ -80,7 +82,7 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger, metrics: 
     if (stopping) return;
     stopping = true;
     exitCode = code;
-    void adminService.close();
+    void adminService.close().then(() => store.close());
     void nextHop.close();
     const running = live();
     if (running.length === 0) logger.flush(() => process.exit(exitCode));

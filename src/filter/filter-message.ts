@@ -151,6 +151,7 @@ async function quarantine(input: FilterInput, inspection: Inspection, reason: st
       return { kind: 'refuse', reply: INSUFFICIENT_STORAGE, report: { ...report, failure: 'quarantine-full' } };
     }
     deps.logger?.error({ err, tx: input.id }, 'quarantine write failed');
+    deps.metrics?.quarantineStoreErrors.inc();
     return { kind: 'refuse', reply: QUARANTINE_FAILED, report: { ...report, failure: 'quarantine' } };
   }
   return { kind: 'quarantined', id: input.id, stored: true, ops: [], report };
