@@ -53,7 +53,9 @@ async function detail(admin: QuarantineAdmin, res: ServerResponse, id: string): 
   const meta = await admin.store.get(id);
   if (!meta) throw new HttpError(404, 'not found');
   const message = await admin.store.raw(id);
-  sendJson(res, 200, { ...meta, headers: message ? headerText(message) : '' });
+  // The audit trail, where the store keeps one (PostgreSQL: who claimed, released, from which node).
+  const history = (await admin.store.history?.(id)) ?? [];
+  sendJson(res, 200, { ...meta, headers: message ? headerText(message) : '', ...(history.length > 0 ? { history } : {}) });
 }
 
 async function raw(admin: QuarantineAdmin, res: ServerResponse, id: string): Promise<void> {

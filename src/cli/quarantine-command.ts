@@ -1,11 +1,16 @@
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { VerdictName } from '../core/verdict.js';
 import type { Logger } from '../log/logger.js';
 import { createQuarantineStore } from '../quarantine/create-store.js';
+import { FileQuarantineStore } from '../quarantine/file-store.js';
+import { migrateFileStore } from '../quarantine/migrate-store.js';
+import { PostgresQuarantineStore } from '../quarantine/postgres-store.js';
 import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
-import { isQuarantineId, type ListFilter, type QuarantineMeta, type QuarantineStore } from '../quarantine/quarantine-store.js';
+import { isQuarantineId, type AuditEvent, type ListFilter, type QuarantineMeta, type QuarantineStore } from '../quarantine/quarantine-store.js';
 import { createNextHop } from '../smtp/next-hop/create-next-hop.js';
 
 export const QUARANTINE_USAGE = `  sekisho quarantine list --config FILE [--since T] [--until T] [--sender S] [--recipient R]
@@ -15,7 +20,9 @@ export const QUARANTINE_USAGE = `  sekisho quarantine list --config FILE [--sinc
   sekisho quarantine release --config FILE ID [--to ADDR,...] [--force] [--by NAME]
                                        send it on with its original envelope (or to ADDR); never twice
   sekisho quarantine delete --config FILE ID
-  sekisho quarantine purge --config FILE [--older-than AGE]   (default: quarantine.retention)`;
+  sekisho quarantine purge --config FILE [--older-than AGE]   (default: quarantine.retention)
+  sekisho quarantine migrate --from DIR --to postgres://USER@HOST/DB [--password-file FILE]
+                                       copy a file quarantine into PostgreSQL (SHA-256 checked; run again to resume)`;
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -35,6 +42,8 @@ const OPTIONS = {
   force: { type: 'boolean' },
   by: { type: 'string' },
   'older-than': { type: 'string' },
+  from: { type: 'string' },
+  'password-file': { type: 'string' },
 } as const;
 
 /** A problem with the command line: exit 2. */
@@ -54,6 +63,7 @@ interface Io {
  */
 export async function quarantineCommand(sub: string | undefined, args: string[], load: (file: string) => LoadedConfig, logger: Logger, io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
+  if (sub === 'migrate') return migrateCommand(values, logger, io);
   if (!values.config) throw new QuarantineUsageError('missing --config FILE');
   const loaded = load(values.config);
   const store = createQuarantineStore(loaded, logger);
@@ -111,7 +121,8 @@ async function run(sub: string | undefined, values: Values, positionals: string[
       }
       const meta = await store.get(id);
       if (!meta) return notFound(io, id);
-      io.out(values.json ? JSON.stringify(meta) : details(meta));
+      const history = (await store.history?.(id)) ?? [];
+      io.out(values.json ? JSON.stringify(history.length > 0 ? { ...meta, history } : meta) : details(meta, history));
       return 0;
     }
     case 'release': {
@@ -153,6 +164,39 @@ async function run(sub: string | undefined, values: Values, positionals: string[
   }
 }
 
+/**
+ * `quarantine migrate`: the file store of `--from` into the database of `--to`. The
+ * password comes from --password-file or, as for psql, PGPASSWORD; never on the command line.
+ */
+async function migrateCommand(values: Values, logger: Logger, io: Io): Promise<number> {
+  if (!values.from) throw new QuarantineUsageError('quarantine migrate needs --from DIR (the file quarantine)');
+  if (!values.to || !/^postgres(ql)?:\/\//.test(values.to)) throw new QuarantineUsageError('quarantine migrate needs --to postgres://USER@HOST/DATABASE');
+  if (!existsSync(path.join(values.from, 'tmp'))) throw new QuarantineUsageError(`${values.from} is not a sekisho quarantine directory (no tmp/ in it)`);
+  let password: string | undefined;
+  if (values['password-file']) {
+    try {
+      password = readFileSync(values['password-file'], 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new QuarantineUsageError(`--password-file: cannot read ${values['password-file']}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  const from = new FileQuarantineStore(values.from);
+  const to = new PostgresQuarantineStore({ url: values.to, password, poolSize: 4, connectTimeoutMs: 10_000, statementTimeoutMs: 60_000, node: `migrate ${os.hostname()}` }, logger);
+  try {
+    await to.open();
+    let done = 0;
+    const summary = await migrateFileStore(from, to, (e) => {
+      if (e.result === 'failed') io.out(`${e.id}: not copied: ${e.problem}`);
+      if (++done % 1000 === 0) io.out(`… ${done} entries`);
+    });
+    io.out(`${summary.entries} entries in ${values.from}: ${summary.copied} copied, ${summary.alreadyThere} already in ${to.description}, ${summary.failed.length} not copied`);
+    logger.info({ event: 'quarantine-migrate', from: values.from, to: to.description, ...summary, failed: summary.failed.length }, 'quarantine migrate');
+    return summary.failed.length === 0 ? 0 : 1;
+  } finally {
+    await to.close();
+  }
+}
+
 function notFound(io: Io, id: string): number {
   io.out(`no quarantined message ${id}`);
   return 1;
@@ -179,7 +223,7 @@ function listLine(m: QuarantineMeta): string {
   return `${m.id}  ${m.quarantined_at}  ${m.verdict}${released}  ${m.mail_from || '<>'} → ${m.rcpt_to.join(',')}  ${JSON.stringify(m.subject)}  (${m.reason})`;
 }
 
-function details(m: QuarantineMeta): string {
+function details(m: QuarantineMeta, history: readonly AuditEvent[]): string {
   const lines = [
     `id:          ${m.id}`,
     `received:    ${m.received_at}`,
@@ -191,9 +235,10 @@ function details(m: QuarantineMeta): string {
     `subject:     ${m.subject}`,
     `size:        ${m.size} bytes, sha256 ${m.sha256}`,
     `verdict:     ${m.verdict} (score ${m.score}): ${m.reason}`,
-    ...(m.release ? [`release:     ${m.release.state} ${m.release.at} by ${m.release.by} to ${m.release.to.join(', ')}${m.release.reply ? `: ${m.release.reply}` : ''}`] : []),
+    ...(m.release ? [`release:     ${m.release.state} ${m.release.at} by ${m.release.by}${m.release.node ? ` on ${m.release.node}` : ''} to ${m.release.to.join(', ')}${m.release.reply ? `: ${m.release.reply}` : ''}`] : []),
     'findings:',
     ...m.findings.map((f) => `  [${f.severity}] ${f.detector}/${f.code}: ${f.summary}`),
+    ...(history.length > 0 ? ['history:', ...history.map((e) => `  ${e.at} ${e.action} by ${e.by} on ${e.node}${e.detail ? ` ${JSON.stringify(e.detail)}` : ''}`)] : []),
   ];
   return lines.join('\n');
 }

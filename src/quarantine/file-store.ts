@@ -187,11 +187,15 @@ export class FileQuarantineStore implements QuarantineStore {
     return { messages: all.length, bytes: all.reduce((n, m) => n + m.size, 0) };
   }
 
+  /** The ids of the entries (those whose metadata exists), in no particular order. */
+  async ids(): Promise<string[]> {
+    return (await readdir(this.dir)).filter((n) => n.endsWith('.json') && isQuarantineId(n.slice(0, -5))).map((n) => n.slice(0, -5));
+  }
+
   private async all(): Promise<QuarantineMeta[]> {
-    const names = (await readdir(this.dir)).filter((n) => n.endsWith('.json') && isQuarantineId(n.slice(0, -5)));
     const out: QuarantineMeta[] = [];
-    for (const name of names) {
-      const meta = await this.get(name.slice(0, -5)).catch(() => undefined);
+    for (const id of await this.ids()) {
+      const meta = await this.get(id).catch(() => undefined);
       if (meta) out.push(meta);
     }
     return out;
