@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { BudgetedQuarantineStore } from '../quarantine/budgeted-store.js';
 import { quarantineLimits } from '../quarantine/create-store.js';
 import { PostgresQuarantineStore } from '../quarantine/postgres-store.js';
+import { countAwaiting } from '../ppap/ppap-pairing.js';
 import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { NextHop } from '../smtp/next-hop/next-hop.js';
@@ -50,6 +51,7 @@ export async function startAdminService(loaded: LoadedConfig, logger: Logger, st
   });
   metrics.watchQuarantine(() => store.stats());
   metrics.watchQuarantineStore(() => store.health());
+  metrics.watchPpap(() => countAwaiting(store, current.config.ppap.window));
   const purge = () => {
     const before = new Date(Date.now() - current.config.quarantine.retention);
     admin.purge(before, 'retention').catch((err: unknown) => logger.error({ err, event: 'quarantine-purge' }, 'quarantine purge failed'));

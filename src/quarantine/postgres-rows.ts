@@ -8,7 +8,7 @@ import { searchTexts, type ListFilter, type QuarantineMeta, type ReleaseRecord }
 
 /** The entry's columns and its findings (in their order), for get and list. */
 export const ENTRY_SELECT = `SELECT e.id, e.quarantined_at, e.received_at, e.mail_from, e.rcpt_to, e.envelope, e.size, e.sha256,
-    e.subject, e.from_header, e.verdict, e.score, e.reason, e.state, e.release,
+    e.subject, e.from_header, e.verdict, e.score, e.reason, e.state, e.release, e.extra,
     COALESCE((SELECT jsonb_agg(jsonb_build_object('detector', f.detector, 'code', f.code, 'severity', f.severity,
         'summary', f.summary, 'evidence', f.evidence) ORDER BY f.ordinal)
       FROM quarantine_finding f WHERE f.entry_id = e.id), '[]'::jsonb) AS findings
@@ -31,11 +31,34 @@ export interface EntryRow {
   readonly reason: string;
   readonly state: 'held' | 'releasing' | 'released';
   readonly release: Omit<ReleaseRecord, 'state'> | null;
+  readonly extra: Record<string, unknown>;
   readonly findings: Finding[];
 }
 
+/** Metadata fields with columns (or tables) of their own; the rest go into `extra`. */
+const COLUMN_FIELDS = new Set([
+  'id',
+  'received_at',
+  'quarantined_at',
+  'mail_from',
+  'rcpt_to',
+  'mail_params',
+  'rcpt_params',
+  'client',
+  'size',
+  'sha256',
+  'subject',
+  'from',
+  'verdict',
+  'score',
+  'findings',
+  'reason',
+  'release',
+]);
+
 export function metaOfRow(row: EntryRow): QuarantineMeta {
   const meta: QuarantineMeta = {
+    ...(row.extra as Partial<QuarantineMeta>),
     id: row.id,
     received_at: row.received_at.toISOString(),
     quarantined_at: row.quarantined_at.toISOString(),
@@ -75,6 +98,7 @@ export const ENTRY_COLUMNS = [
   'sender_search',
   'recipient_search',
   'text_search',
+  'extra',
 ] as const;
 
 /** Values for ENTRY_COLUMNS. NUL cannot be stored in text or jsonb: it becomes U+FFFD. */
@@ -100,6 +124,7 @@ export function entryValues(meta: QuarantineMeta): unknown[] {
     // Recipients cannot contain a line break (RFC 5321 paths), so one never matches across two.
     text(hay.recipients.join('\n')),
     text(hay.text),
+    json(Object.fromEntries(Object.entries(meta).filter(([key]) => !COLUMN_FIELDS.has(key)))),
   ];
 }
 

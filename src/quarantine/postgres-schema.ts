@@ -113,6 +113,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX admin_session_last_seen ON admin_session (last_seen);
     `,
   },
+  {
+    version: 3,
+    description: 'metadata fields without a column of their own (PPAP pairing state)',
+    sql: `
+      -- Fields of an entry's metadata that nothing filters on (ppap: issue 14) are kept
+      -- whole here, so that a field added to the metadata is never lost in the database.
+      ALTER TABLE quarantine_entry ADD COLUMN extra jsonb NOT NULL DEFAULT '{}'::jsonb;
+    `,
+  },
 ];
 
 /** What a migration run did, for the start-up log line. */

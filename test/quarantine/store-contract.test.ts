@@ -77,7 +77,10 @@ describe.each([fileBackend, postgresBackend])('the quarantine store contract: $n
 
   it('keeps the message byte for byte beside its metadata, and counts it', async () => {
     const { store, other } = await backend.fresh();
-    const meta = metaFor(message, { subject: 'お知らせ 100%_off', findings: [...metaFor(message).findings, { detector: 'archive', code: 'encrypted', severity: 'medium', summary: 'x', evidence: { part: '2', names: ['a', 'b'], count: 2, yes: true } }] });
+    const meta = metaFor(message, {
+      subject: 'お知らせ 100%_off',
+      ppap: { state: 'awaiting', until: '2026-11-23T01:00:00.000Z', senders: ['keiri@partner.example'], attempts: [{ at: '2026-11-22T01:30:00.000Z', result: 'wrong-password', source: '<a@b>' }] },
+      findings: [...metaFor(message).findings, { detector: 'archive', code: 'encrypted', severity: 'medium', summary: 'x', evidence: { part: '2', names: ['a', 'b'], count: 2, yes: true } }] });
     await store.put(meta, message);
     expect(await other.get(meta.id)).toEqual(meta);
     expect((await other.raw(meta.id))?.equals(message)).toBe(true);
