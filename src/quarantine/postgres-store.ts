@@ -58,13 +58,10 @@ export class PostgresQuarantineStore implements QuarantineStore {
       idle_in_transaction_session_timeout: settings.statementTimeoutMs * 2,
       keepAlive: true,
       application_name: `sekisho ${settings.node}`.slice(0, 63),
-    });
-    // A node killed mid-put: its server session notices the closed socket within a second
-    // and rolls the insert back, instead of committing an entry no SMTP client heard 250
-    // for (the sender retries it). PostgreSQL 14 and later; older servers refuse the SET,
-    // which changes nothing else.
-    this.pool.on('connect', (client) => {
-      client.query('SET client_connection_check_interval = 1000').catch(() => undefined);
+      // A node killed mid-put: its server session notices the closed socket within a second
+      // and rolls the insert back, instead of committing an entry no SMTP client heard 250
+      // for (the sender would retry it: a duplicate). PostgreSQL 14 or later.
+      options: '-c client_connection_check_interval=1000',
     });
     // An idle connection the server ended (restart, failover) must not crash the process.
     this.pool.on('error', (err) => this.logger?.warn({ event: 'quarantine-db', err: err.message }, 'quarantine database connection lost'));
