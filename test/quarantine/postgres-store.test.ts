@@ -126,6 +126,25 @@ describe('the PostgreSQL quarantine store', () => {
     }
   });
 
+  it('a database too slow to answer (a lock held elsewhere) fails the put at statement_timeout, and nothing is stored', async () => {
+    const url = await database();
+    const s = store(url, { statementTimeoutMs: 500 });
+    await s.open();
+    const blocker = new (await import('pg')).default.Client({ connectionString: url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE quarantine_entry IN EXCLUSIVE MODE');
+    try {
+      const started = Date.now();
+      await expect(s.put(metaFor(message), message)).rejects.toThrow(/statement timeout/);
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    expect(await s.stats()).toEqual({ messages: 0, bytes: 0 });
+  });
+
   it('keeps the password out of every description', () => {
     expect(redactedUrl('postgres://sekisho:s3cret@db.example:5432/q')).toBe('postgres://sekisho@db.example:5432/q');
     expect(store('postgres://u:p%40ss@db.example/q').description).not.toContain('p%40ss');
