@@ -23,12 +23,7 @@ export function decodeSubject(raw: Buffer): string {
 
 /** decodeSubject for any unstructured or display field (From, Sender): same rules. */
 export function decodeHeaderText(raw: Buffer): string {
-  // RFC 5322 §2.2.3: unfolding removes the line break only, the WSP after it stays.
-  const value = Buffer.from(trimEnd(raw.toString('latin1').replace(/\r?\n(?=[ \t])/g, ''), '\r\n'), 'latin1');
-  let text: string;
-  if (value.some((b) => b >= 0x80)) text = decode8bit(value);
-  else if (value.includes(ESC)) text = decodeCharset(value, 'ISO-2022-JP');
-  else text = value.toString('latin1');
+  let text = fieldText(raw);
   try {
     text = libmime.decodeWords(text);
   } catch {
@@ -47,7 +42,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * kanji read as Shift_JIS come out as runs of them, real subjects rarely use them). When both
  * readings are broken the bytes are not Japanese: windows-1252 keeps each byte a character.
  */
-function decode8bit(bytes: Buffer): string {
+export function decode8bit(bytes: Buffer): string {
   try {
     return utf8.decode(bytes);
   } catch {
@@ -65,6 +60,31 @@ function japaneseScore(text: string): number {
   const invalid = text.match(/\uFFFD/g)?.length ?? 0;
   const halfwidthKana = text.match(/[\uFF61-\uFF9F]/g)?.length ?? 0;
   return invalid * 1000 + halfwidthKana;
+}
+
+/**
+ * The characters of a structured field value (From, Sender) from its raw bytes, unfolded and
+ * with encoded-words left as they are: the address parser must see the specials where the
+ * sender wrote them, and only then decode each piece of text (mailbox.ts). The bytes are
+ * decoded first all the same, since ISO-2022-JP and Shift_JIS bytes include "<", "@", "\\"
+ * and quote marks that are halves of Japanese characters.
+ */
+export function fieldText(raw: Buffer): string {
+  // RFC 5322 §2.2.3: unfolding removes the line break only, the WSP after it stays.
+  const value = Buffer.from(trimEnd(raw.toString('latin1').replace(/\r?\n(?=[ \t])/g, ''), '\r\n'), 'latin1');
+  if (value.some((b) => b >= 0x80)) return decode8bit(value);
+  if (value.includes(ESC)) return decodeCharset(value, 'ISO-2022-JP');
+  return value.toString('latin1');
+}
+
+/**
+ * fieldText for a value that went through a parser which turned valid UTF-8 into text and
+ * kept anything else as latin1 bytes (mailsplit's Headers): a character above U+00FF means
+ * it was UTF-8; otherwise the latin1 bytes are read as fieldText reads raw ones.
+ */
+export function recoverFieldText(value: string): string {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0xff) return value;
+  return fieldText(Buffer.from(value, 'latin1'));
 }
 
 /** RFC 5322 WSP and line breaks only: an ideographic space (U+3000) is part of the subject. */

@@ -1,79 +1,80 @@
-import { decodeHeader } from './header-text.js';
+import { domainToASCII, domainToUnicode } from 'node:url';
+import { render, tokenize, type Token } from './address-tokens.js';
+import { decodeEncodedWords } from './encoded-words.js';
 
 /** One mailbox of an address header: what a mail client shows (name) and what it is (address). */
 export interface Mailbox {
-  /** Decoded display name ("Apple サポート"); "" when there is none. */
+  /** Decoded display name ("Apple サポート"), or the comment when there is no name; "" when neither. */
   readonly name: string;
+  /** local@domain, comments and blanks removed, the domain as `domain`; the local part alone when there is no "@". */
   readonly address: string;
-  /** Lower-case domain of the address; "" when it has none. */
+  /** The sender domain (senderDomain): lower case, no trailing dot, IDNA as Unicode; "" when there is none. */
   readonly domain: string;
 }
 
+/** What one address field says: every address in it, and every piece of text a client may show as the name. */
+export interface AddressField {
+  /** Each mailbox with an address part, in order (each one of a list or group, the obsolete route removed). */
+  readonly mailboxes: readonly Mailbox[];
+  /**
+   * Each display text, decoded, in order and without repeats: every phrase, every comment,
+   * group names, name-only list members ("Apple" in `"Apple", <x@evil.example>`), angle
+   * brackets holding no address (`<Apple>`), an address-like local part, and the field as a
+   * whole without its addresses — the one a client shows for `Amazon Prime, member <x@…>`,
+   * which RFC 5322 reads as two mailboxes.
+   */
+  readonly texts: readonly string[];
+}
+
+/** A value is cut here: no client shows more of a From, and the parse stays cheap. */
+const MAX_VALUE = 8192;
+/** Texts longer than this are cut: the brand names are at the start of what a reader sees. */
+const MAX_TEXT = 1000;
+
 /**
- * Parses From / Reply-To / Sender values: `"Name" <a@b>`, `Name <a@b>`, `a@b (Name)`, `a@b`,
- * several separated by commas. Display names are decoded from RFC 2047 even where the RFC
- * does not allow encoded-words (inside quotes): mail clients decode them there too, and the
- * attacker writes for what the reader sees.
+ * Reads From / Sender / Reply-To values the way any client might: RFC 5322 mailboxes and
+ * groups, the obsolete syntax of §4.4 (routes `<@relay:user@dom>`, dots in phrases, comments
+ * and blanks around every token, empty list members) and the broken forms clients still
+ * show (unquoted commas and colons, a missing ">", several angle addresses in one member, an
+ * "@" in the local part). `value` is text (fieldText), encoded-words still encoded: they are
+ * decoded only inside the pieces of text, so an encoded "support@apple.com" is a name that
+ * shows an address, never an address (the mailparser 3.9.4 fix). Linear in the value.
  */
+export function parseAddressField(value: string): AddressField {
+  const tokens = tokenize(value.slice(0, MAX_VALUE));
+  const mailboxes: Mailbox[] = [];
+  const texts = new TextList();
+  const shown: string[] = [];
+  for (const member of members(tokens, texts, shown)) shown.push(readMember(member, mailboxes, texts));
+  // The field as a client shows it when it drops the addresses and keeps the rest.
+  texts.add(shown.filter((s) => s !== '').join(', '));
+  return { mailboxes, texts: texts.list };
+}
+
+/** The mailboxes of a value that have an address (parseAddressField). */
 export function parseMailboxes(value: string): Mailbox[] {
-  const out: Mailbox[] = [];
-  for (const part of splitTopLevel(value.slice(0, 8192))) {
-    // `<addr>` at the end (parts come trimmed): /<([^<>]*)>\s*$/ by index look-ups, which
-    // for 26,000 From fields (a 1 MB header block) is a visible share of reading them.
-    const gt = part.length - 1;
-    const lt = part[gt] === '>' ? part.lastIndexOf('<', gt - 1) : -1;
-    let name: string;
-    let address: string;
-    if (lt >= 0 && part.lastIndexOf('>', gt - 1) < lt) {
-      address = part.slice(lt + 1, gt).trim();
-      name = part.slice(0, lt).trim();
-    } else {
-      const comment = /\(([^()]*)\)/.exec(part);
-      name = comment ? (comment[1] ?? '') : '';
-      address = part.replace(/\([^()]*\)/g, '').trim();
-    }
-    if (name.length >= 2 && name[0] === '"' && name[name.length - 1] === '"') name = name.slice(1, -1);
-    if (name.includes('\\')) name = name.replace(/\\(.)/g, '$1');
-    name = decodeHeader(name).trim();
-    const at = address.lastIndexOf('@');
-    out.push({ name, address, domain: at >= 0 ? trimAngleAndSpace(address.slice(at + 1)).toLowerCase() : '' });
-  }
-  return out;
+  return [...parseAddressField(value).mailboxes];
 }
 
 /**
- * Drops trailing ">" and whitespace. A loop, not /[>\s]+$/: that retries from every
- * character of a run not at the end, quadratic even within the 8 KB a value is cut to
- * (a From of "a@b" + 8,000 × "> " + "x", repeated in every From field a header allows).
+ * A domain as link hosts are judged (links-url.ts): the WHATWG host of `http://domain/`
+ * (UTS #46: full-width letters and "。" folded, lower case, punycode checked), trailing dots
+ * dropped, then back to Unicode. What IDNA refuses stays as written, lower-cased after NFKC.
  */
-function trimAngleAndSpace(s: string): string {
-  let end = s.length;
-  while (end > 0 && /[>\s]/.test(s[end - 1] as string)) end--;
-  return s.slice(0, end);
-}
-
-/** Splits at commas that are not inside quotes, angle brackets or comments. */
-function splitTopLevel(value: string): string[] {
-  const parts: string[] = [];
-  let depthAngle = 0;
-  let depthParen = 0;
-  let quoted = false;
+export function senderDomain(raw: string): string {
+  let end = raw.length;
+  while (end > 0 && (raw[end - 1] === '.' || raw[end - 1] === '。' || raw[end - 1] === '．')) end--;
   let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c === '\\') i++;
-    else if (c === '"') quoted = !quoted;
-    else if (!quoted && c === '<') depthAngle++;
-    else if (!quoted && c === '>') depthAngle = Math.max(0, depthAngle - 1);
-    else if (!quoted && c === '(') depthParen++;
-    else if (!quoted && c === ')') depthParen = Math.max(0, depthParen - 1);
-    else if (!quoted && c === ',' && depthAngle === 0 && depthParen === 0) {
-      parts.push(value.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(value.slice(start));
-  return parts.map((p) => p.trim()).filter((p) => p.includes('@'));
+  while (start < end && raw[start] === '.') start++;
+  const domain = raw.slice(start, end);
+  if (domain === '') return '';
+  if (domain.startsWith('[')) return domain.toLowerCase();
+  const ascii = domainToASCII(domain);
+  if (ascii === '') return domain.normalize('NFKC').toLowerCase();
+  let asciiEnd = ascii.length;
+  while (asciiEnd > 0 && ascii[asciiEnd - 1] === '.') asciiEnd--;
+  const bare = ascii.slice(0, asciiEnd);
+  return (domainToUnicode(bare) || bare).toLowerCase();
 }
 
 /** Addresses written inside a display name (`"support@apple.com" <x@evil.example>`): their domains. */
@@ -81,5 +82,208 @@ export function addressesInName(name: string): string[] {
   // The lookbehind starts a match only where a run of local-part characters starts: a run
   // with no "@" after it fails from its start and from every later position alike, and
   // trying them all is quadratic in the run.
-  return [...name.normalize('NFKC').matchAll(/(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g)].map((m) => (m[1] ?? '').toLowerCase());
+  return [...name.normalize('NFKC').matchAll(/(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g)].map((m) => senderDomain(m[1] ?? ''));
+}
+
+/** Texts in order, decoded, each once. */
+class TextList {
+  readonly list: string[] = [];
+  private readonly seen = new Set<string>();
+
+  /** Adds the text decoded as RFC 2047 and, when it reads differently, as lenient clients decode it. */
+  add(raw: string): void {
+    if (raw === '') return;
+    const strict = decodeEncodedWords(raw);
+    this.push(strict);
+    if (raw.includes('=?')) this.push(decodeEncodedWords(raw, true));
+  }
+
+  private push(text: string): void {
+    const t = text.replace(/\s+/g, ' ').trim().slice(0, MAX_TEXT);
+    if (t === '' || this.seen.has(t)) return;
+    this.seen.add(t);
+    this.list.push(t);
+  }
+}
+
+/**
+ * List members: the tokens between top-level commas, outside angle brackets. A colon before
+ * any "<" or "@" of its member starts a group (RFC 5322 §3.4 `display-name ":" … ";"`), and
+ * its display name is a text; a semicolon ends a member like a comma does.
+ */
+function members(tokens: readonly Token[], texts: TextList, shown: string[]): Token[][] {
+  const out: Token[][] = [];
+  let member: Token[] = [];
+  let angle = false;
+  let addressy = false;
+  const end = () => {
+    out.push(member);
+    member = [];
+    addressy = false;
+  };
+  for (const t of tokens) {
+    if (t.kind === 'special') {
+      if (t.text === '<') angle = true;
+      else if (t.text === '>') angle = false;
+      if (!angle && (t.text === ',' || t.text === ';')) {
+        end();
+        continue;
+      }
+      if (!angle && t.text === ':' && !addressy) {
+        texts.add(render(member, false));
+        shown.push(render(member, true));
+        for (const c of member) if (c.kind === 'comment') texts.add(c.text);
+        member = [];
+        continue;
+      }
+      if (t.text === '<' || t.text === '@') addressy = true;
+    }
+    member.push(t);
+  }
+  end();
+  return out.filter((m) => m.some((t) => t.kind !== 'space'));
+}
+
+/**
+ * One list member: `phrase <addr>`, `addr (comment)`, a name alone, or several angle
+ * addresses. Returns what a client shows of it without its addresses (comments included).
+ */
+function readMember(member: readonly Token[], mailboxes: Mailbox[], texts: TextList): string {
+  const outside: Token[] = [];
+  const angles: Token[][] = [];
+  let current: Token[] | undefined;
+  for (const t of member) {
+    if (t.kind === 'special' && t.text === '<') {
+      // A "<" inside angle brackets starts another address (`<a@apple.com <x@evil.example>>`).
+      if (current) angles.push(current);
+      current = [];
+    } else if (t.kind === 'special' && t.text === '>') {
+      if (current) angles.push(current);
+      current = undefined;
+    } else if (current) current.push(t);
+    else outside.push(t);
+  }
+  if (current) angles.push(current);
+
+  const comments = [...outside, ...angles.flat()].filter((t) => t.kind === 'comment').map((t) => t.text);
+  const found: Found[] = [];
+  let phraseTokens = outside;
+  if (angles.length > 0) {
+    for (const inside of angles) {
+      const addresses = angleAddresses(inside);
+      if (addresses.length === 0) texts.add(render(inside, false));
+      for (const a of addresses) {
+        found.push(a);
+        if (a.local.includes('@')) texts.add(render(inside, false));
+      }
+    }
+  } else {
+    const bare = bareAddress(outside);
+    if (bare) {
+      found.push(bare);
+      if (bare.local.includes('@')) texts.add(render(outside.slice(bare.from, bare.to), false));
+      phraseTokens = [...outside.slice(0, bare.from), { kind: 'space', text: ' ' }, ...outside.slice(bare.to)];
+    }
+  }
+  const phrase = render(phraseTokens, false);
+  texts.add(phrase);
+  for (const c of comments) texts.add(c);
+  // With no name at all, Gmail's and Apple Mail's lists show the local part: "PayPal" for PayPal@evil.example.
+  if (phrase === '' && comments.length === 0) for (const a of found) texts.add(a.local.replace(/^"|"$/g, ''));
+  const name = decodeEncodedWords(phrase || (comments[0] ?? '')).replace(/\s+/g, ' ').trim();
+  for (const a of found) mailboxes.push({ name, address: a.address, domain: a.domain });
+  return render(phraseTokens, true);
+}
+
+interface Found {
+  readonly local: string;
+  readonly address: string;
+  readonly domain: string;
+}
+
+/**
+ * The addresses inside one pair of angle brackets. Blanks and comments go (CFWS is allowed
+ * around every token there); an obsolete route (`@relay1,@relay2:`) names relays, not the
+ * sender, and goes too; commas after it separate addresses of a member whose ">" is missing.
+ */
+function angleAddresses(inside: readonly Token[]): Array<Found> {
+  const words = inside.filter((t) => t.kind !== 'space' && t.kind !== 'comment');
+  let from = 0;
+  if (words[0]?.kind === 'special' && words[0].text === '@') {
+    const colon = words.findIndex((t) => t.kind === 'special' && t.text === ':');
+    if (colon >= 0) from = colon + 1;
+  }
+  const out: Found[] = [];
+  let piece: Token[] = [];
+  const flush = () => {
+    const a = splitAddress(piece);
+    if (a) out.push(a);
+    piece = [];
+  };
+  for (const t of words.slice(from)) {
+    if (t.kind === 'special' && (t.text === ',' || t.text === ';' || t.text === ':')) flush();
+    else piece.push(t);
+  }
+  flush();
+  return out;
+}
+
+/** local@domain at the last "@" of tokens that hold no blanks; undefined without an "@". */
+function splitAddress(tokens: readonly Token[]): Found | undefined {
+  const at = lastAt(tokens);
+  if (at < 0) return undefined;
+  const local = tokens.slice(0, at).map(quotedLocal).join('');
+  const domain = senderDomain(tokens.slice(at + 1).map((t) => t.text).join(''));
+  return { local, address: `${local}@${domain}`, domain };
+}
+
+function lastAt(tokens: readonly Token[]): number {
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const t = tokens[i] as Token;
+    if (t.kind === 'special' && t.text === '@') return i;
+  }
+  return -1;
+}
+
+function quotedLocal(t: Token): string {
+  return t.kind === 'quoted' ? `"${t.text}"` : t.text;
+}
+
+/**
+ * An addr-spec written without angle brackets: the last "@" outside quotes and comments,
+ * the words joined to it by dots and "@" before (obs-local-part, blanks around the dots
+ * allowed) and the dot-atoms or domain literal after it. What is left of the member is
+ * phrase text (`Apple Support x@evil.example` shows "Apple Support").
+ */
+function bareAddress(tokens: readonly Token[]): (Found & { from: number; to: number }) | undefined {
+  const at = lastAt(tokens);
+  if (at < 0) return undefined;
+  const isJoiner = (t: Token | undefined) => t?.kind === 'special' && (t.text === '.' || t.text === '@');
+  const isWord = (t: Token | undefined) => t?.kind === 'atom' || t?.kind === 'quoted';
+  const skip = (i: number, step: number) => {
+    while (tokens[i]?.kind === 'space' || tokens[i]?.kind === 'comment') i += step;
+    return i;
+  };
+  // Backwards from the "@": word, then ("." | "@") word, as long as they go.
+  let from = at;
+  for (let i = skip(at - 1, -1); isWord(tokens[i]); ) {
+    from = i;
+    const j = skip(i - 1, -1);
+    if (!isJoiner(tokens[j])) break;
+    const k = skip(j - 1, -1);
+    if (!isWord(tokens[k])) break;
+    i = k;
+  }
+  // Forwards: atom or literal, then "." atom, a trailing dot included.
+  let to = at + 1;
+  for (let i = skip(at + 1, 1); tokens[i]?.kind === 'atom' || tokens[i]?.kind === 'literal'; ) {
+    to = i + 1;
+    const j = skip(i + 1, 1);
+    if (!(tokens[j]?.kind === 'special' && tokens[j]?.text === '.')) break;
+    to = j + 1;
+    i = skip(j + 1, 1);
+  }
+  const words = tokens.slice(from, to).filter((t) => t.kind !== 'space' && t.kind !== 'comment');
+  const found = splitAddress(words);
+  return found && { ...found, from, to };
 }
