@@ -27,8 +27,15 @@ const SPECIALS = new Set<string>(['<', '>', '@', ',', ';', ':', '.']);
 const ATOM_END = new Set<string>([...SPECIALS, '"', '(', ')', ' ', '\t', '\r', '\n']);
 const BLANK = new Set<string>([' ', '\t', '\r', '\n']);
 
-export function tokenize(value: string): Token[] {
+export interface Lexed {
+  readonly tokens: Token[];
+  /** Offset of a '"' that no other closes (its quoted string runs to the end); -1 when none. */
+  readonly unclosedQuote: number;
+}
+
+export function tokenize(value: string): Lexed {
   const tokens: Token[] = [];
+  let unclosedQuote = -1;
   let i = 0;
   // Offset below which no "=?" starts a closed encoded-word (see encodedWordEnd).
   let noWordBefore = -1;
@@ -38,7 +45,8 @@ export function tokenize(value: string): Token[] {
       while (i < value.length && BLANK.has(value[i] as string)) i++;
       tokens.push({ kind: 'space', text: ' ' });
     } else if (c === '"') {
-      const { text, end } = delimited(value, i + 1, '"');
+      const { text, end, closed } = delimited(value, i + 1, '"');
+      if (!closed) unclosedQuote = i;
       tokens.push({ kind: 'quoted', text });
       i = end;
     } else if (c === '(') {
@@ -73,7 +81,7 @@ export function tokenize(value: string): Token[] {
       tokens.push({ kind: 'atom', text: value.slice(start, i) });
     }
   }
-  return tokens;
+  return { tokens, unclosedQuote };
 }
 
 /**
@@ -94,7 +102,7 @@ function encodedWordEnd(value: string, start: number): number {
 }
 
 /** A quoted string's content up to the unescaped `close`, or to the end of the value. */
-function delimited(value: string, from: number, close: string): { text: string; end: number } {
+function delimited(value: string, from: number, close: string): { text: string; end: number; closed: boolean } {
   let text = '';
   let i = from;
   while (i < value.length && value[i] !== close) {
@@ -102,7 +110,7 @@ function delimited(value: string, from: number, close: string): { text: string; 
     text += value[i];
     i++;
   }
-  return { text, end: Math.min(value.length, i + 1) };
+  return { text, end: Math.min(value.length, i + 1), closed: i < value.length };
 }
 
 /** A comment's content; comments nest (RFC 5322 §3.2.2), the inner parentheses stay in the text. */

@@ -77,16 +77,6 @@ export function fieldText(raw: Buffer): string {
   return value.toString('latin1');
 }
 
-/**
- * fieldText for a value that went through a parser which turned valid UTF-8 into text and
- * kept anything else as latin1 bytes (mailsplit's Headers): a character above U+00FF means
- * it was UTF-8; otherwise the latin1 bytes are read as fieldText reads raw ones.
- */
-export function recoverFieldText(value: string): string {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0xff) return value;
-  return fieldText(Buffer.from(value, 'latin1'));
-}
-
 /** RFC 5322 WSP and line breaks only: an ideographic space (U+3000) is part of the subject. */
 export function trimWsp(text: string): string {
   let start = 0;

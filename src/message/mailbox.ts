@@ -1,5 +1,5 @@
 import { domainToASCII, domainToUnicode } from 'node:url';
-import { render, tokenize, type Token } from './address-tokens.js';
+import { render, tokenize, type Lexed, type Token } from './address-tokens.js';
 import { decodeEncodedWords } from './encoded-words.js';
 
 /** One mailbox of an address header: what a mail client shows (name) and what it is (address). */
@@ -24,7 +24,14 @@ export interface AddressField {
    * which RFC 5322 reads as two mailboxes.
    */
   readonly texts: readonly string[];
+  /**
+   * Relay domains of obsolete routes (`<@relay.example:user@dom>`): not the sender, but a
+   * verifier may take one for the From domain (espoofer A16), so the brand checks count them.
+   */
+  readonly routes: readonly string[];
 }
+
+const WORDY = /[\p{L}\p{N}]/u;
 
 /** A value is cut here: no client shows more of a From, and the parse stays cheap. */
 const MAX_VALUE = 8192;
@@ -41,14 +48,31 @@ const MAX_TEXT = 1000;
  * shows an address, never an address (the mailparser 3.9.4 fix). Linear in the value.
  */
 export function parseAddressField(value: string): AddressField {
-  const tokens = tokenize(value.slice(0, MAX_VALUE));
+  const cut = value.slice(0, MAX_VALUE);
   const mailboxes: Mailbox[] = [];
   const texts = new TextList();
+  const routes: string[] = [];
+  const lexed = read(cut, { mailboxes, texts, routes });
+  // `"Amazon - =?utf-8?b?…?= <x@evil.example>`: the quote never closes, so to RFC 5322 the
+  // address is part of the name, yet Gmail shows the name and mails the address (MimeKit
+  // #170). Read once more with that quote as a plain character.
+  if (mailboxes.length === 0 && lexed.unclosedQuote >= 0) read(`${cut.slice(0, lexed.unclosedQuote)} ${cut.slice(lexed.unclosedQuote + 1)}`, { mailboxes, texts, routes });
+  return { mailboxes, texts: texts.list, routes };
+}
+
+function read(value: string, out: Collected): Lexed {
+  const lexed = tokenize(value);
   const shown: string[] = [];
-  for (const member of members(tokens, texts, shown)) shown.push(readMember(member, mailboxes, texts));
+  for (const member of members(lexed.tokens, out.texts, shown)) shown.push(readMember(member, out));
   // The field as a client shows it when it drops the addresses and keeps the rest.
-  texts.add(shown.filter((s) => s !== '').join(', '));
-  return { mailboxes, texts: texts.list };
+  out.texts.add(shown.filter((s) => s !== '').join(', '));
+  return lexed;
+}
+
+interface Collected {
+  readonly mailboxes: Mailbox[];
+  readonly texts: TextList;
+  readonly routes: string[];
 }
 
 /** The mailboxes of a value that have an address (parseAddressField). */
@@ -57,25 +81,27 @@ export function parseMailboxes(value: string): Mailbox[] {
 }
 
 /**
- * A domain as link hosts are judged (links-url.ts): the WHATWG host of `http://domain/`
- * (UTS #46: full-width letters and "。" folded, lower case, punycode checked), trailing dots
- * dropped, then back to Unicode. What IDNA refuses stays as written, lower-cased after NFKC.
+ * A sender domain as link hosts are judged (links-url.ts): lower case, trailing dots dropped,
+ * punycode shown as Unicode ("xn--pple-43d.com" is "аpple.com"). A domain that IDNA would
+ * only reach by mapping its characters ("ａｐｐｌｅ．ｃｏｍ", "apple。com") stays as written:
+ * a browser goes to apple.com for such a link, but no DMARC record speaks for such a From,
+ * so it must not read as the brand's own (MessageFacts.isOwn refuses it).
  */
 export function senderDomain(raw: string): string {
   let end = raw.length;
-  while (end > 0 && (raw[end - 1] === '.' || raw[end - 1] === '。' || raw[end - 1] === '．')) end--;
+  while (end > 0 && DOTS.has(raw[end - 1] as string)) end--;
   let start = 0;
   while (start < end && raw[start] === '.') start++;
-  const domain = raw.slice(start, end);
-  if (domain === '') return '';
-  if (domain.startsWith('[')) return domain.toLowerCase();
+  const domain = raw.slice(start, end).normalize('NFC').toLowerCase();
+  if (domain === '' || domain.startsWith('[')) return domain;
   const ascii = domainToASCII(domain);
-  if (ascii === '') return domain.normalize('NFKC').toLowerCase();
-  let asciiEnd = ascii.length;
-  while (asciiEnd > 0 && ascii[asciiEnd - 1] === '.') asciiEnd--;
-  const bare = ascii.slice(0, asciiEnd);
-  return (domainToUnicode(bare) || bare).toLowerCase();
+  if (ascii === '') return domain;
+  const unicode = domainToUnicode(ascii) || ascii;
+  return unicode === domain || ascii === domain ? unicode : domain;
 }
+
+/** Dots a reader takes for the end of a domain: ASCII, ideographic, full-width and half-width. */
+const DOTS = new Set(['.', '。', '．', '｡']);
 
 /** Addresses written inside a display name (`"support@apple.com" <x@evil.example>`): their domains. */
 export function addressesInName(name: string): string[] {
@@ -148,7 +174,8 @@ function members(tokens: readonly Token[], texts: TextList, shown: string[]): To
  * One list member: `phrase <addr>`, `addr (comment)`, a name alone, or several angle
  * addresses. Returns what a client shows of it without its addresses (comments included).
  */
-function readMember(member: readonly Token[], mailboxes: Mailbox[], texts: TextList): string {
+function readMember(member: readonly Token[], out: Collected): string {
+  const { mailboxes, texts } = out;
   const outside: Token[] = [];
   const angles: Token[][] = [];
   let current: Token[] | undefined;
@@ -170,7 +197,7 @@ function readMember(member: readonly Token[], mailboxes: Mailbox[], texts: TextL
   let phraseTokens = outside;
   if (angles.length > 0) {
     for (const inside of angles) {
-      const addresses = angleAddresses(inside);
+      const addresses = angleAddresses(inside, out.routes);
       if (addresses.length === 0) texts.add(render(inside, false));
       for (const a of addresses) {
         found.push(a);
@@ -188,8 +215,14 @@ function readMember(member: readonly Token[], mailboxes: Mailbox[], texts: TextL
   const phrase = render(phraseTokens, false);
   texts.add(phrase);
   for (const c of comments) texts.add(c);
-  // With no name at all, Gmail's and Apple Mail's lists show the local part: "PayPal" for PayPal@evil.example.
-  if (phrase === '' && comments.length === 0) for (const a of found) texts.add(a.local.replace(/^"|"$/g, ''));
+  // With no name at all a client shows the address, and Gmail's list the local part ("PayPal" for
+  // PayPal@evil.example). A "name" of punctuation alone (`<a@b>\,`, espoofer A17) is no name either.
+  if (!WORDY.test(phrase) && comments.length === 0) {
+    for (const a of found) {
+      texts.add(a.local.replace(/^"|"$/g, ''));
+      texts.add(a.address);
+    }
+  }
   const name = decodeEncodedWords(phrase || (comments[0] ?? '')).replace(/\s+/g, ' ').trim();
   for (const a of found) mailboxes.push({ name, address: a.address, domain: a.domain });
   return render(phraseTokens, true);
@@ -206,12 +239,15 @@ interface Found {
  * around every token there); an obsolete route (`@relay1,@relay2:`) names relays, not the
  * sender, and goes too; commas after it separate addresses of a member whose ">" is missing.
  */
-function angleAddresses(inside: readonly Token[]): Array<Found> {
+function angleAddresses(inside: readonly Token[], routes: string[]): Array<Found> {
   const words = inside.filter((t) => t.kind !== 'space' && t.kind !== 'comment');
   let from = 0;
   if (words[0]?.kind === 'special' && words[0].text === '@') {
     const colon = words.findIndex((t) => t.kind === 'special' && t.text === ':');
-    if (colon >= 0) from = colon + 1;
+    if (colon >= 0) {
+      from = colon + 1;
+      for (const hop of splitAt(words.slice(1, colon), ',')) routes.push(senderDomain(hop.map((t) => t.text).join('').replace(/^@/, '')));
+    }
   }
   const out: Found[] = [];
   let piece: Token[] = [];
@@ -225,6 +261,15 @@ function angleAddresses(inside: readonly Token[]): Array<Found> {
     else piece.push(t);
   }
   flush();
+  return out;
+}
+
+function splitAt(tokens: readonly Token[], special: string): Token[][] {
+  const out: Token[][] = [[]];
+  for (const t of tokens) {
+    if (t.kind === 'special' && t.text === special) out.push([]);
+    else out[out.length - 1]?.push(t);
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@ import { readHtml, type HtmlReading } from '../mime/html-reading.js';
 import { linksOf, type Link, type ReadPart } from './links.js';
 import { normaliseHost, type HostJudgement } from './lookalike.js';
 import { lureWords } from './lure.js';
-import { recoverFieldText } from '../../message/header-text.js';
+import { fieldText } from '../../message/header-text.js';
 import { parseAddressField, parseMailboxes, type Mailbox } from '../../message/mailbox.js';
 import type { ShownBrand } from './brand-names.js';
 import type { PreparedCatalog } from './prepared-catalog.js';
@@ -86,20 +86,20 @@ export class MessageFacts {
     const h = input.headers;
     // A field may list hundreds of mailboxes: as many are read as of fields (mime-walker.ts).
     const limit = <T>(list: readonly T[]) => firstAndLast(list, MAX_IDENTITY_FIELDS);
-    const fields = (values: readonly string[]) => values.map((v) => parseAddressField(recoverFieldText(v)));
+    const fields = (values: readonly string[]) => values.map((v) => parseAddressField(fieldText(Buffer.from(v, 'latin1'))));
     const from = fields(h.from);
     const sender = fields(h.sender);
     this.from = limit(from.flatMap((f) => f.mailboxes));
     const senderMailboxes = limit(sender.flatMap((f) => f.mailboxes));
     for (const mailbox of this.from) this.identities.push({ field: 'From', mailbox });
-    for (const mailbox of limit(h.replyTo.flatMap((v) => parseMailboxes(recoverFieldText(v))))) this.identities.push({ field: 'Reply-To', mailbox });
+    for (const mailbox of limit(h.replyTo.flatMap((v) => parseMailboxes(fieldText(Buffer.from(v, 'latin1')))))) this.identities.push({ field: 'Reply-To', mailbox });
     for (const mailbox of senderMailboxes) this.identities.push({ field: 'Sender', mailbox });
     const envelope = parseMailboxes(input.mailFrom)[0];
     if (envelope) this.identities.push({ field: 'MAIL FROM', mailbox: envelope });
 
-    const domains = (mailboxes: readonly Mailbox[]) => [...new Set(mailboxes.map((m) => m.domain).filter((d) => d !== ''))];
-    const fromDomains = domains(this.from);
-    const senderDomains = domains(senderMailboxes);
+    const domains = (mailboxes: readonly Mailbox[], parsed: typeof from) => limit([...new Set([...mailboxes.map((m) => m.domain), ...parsed.flatMap((f) => f.routes)].filter((d) => d !== ''))]);
+    const fromDomains = domains(this.from, from);
+    const senderDomains = domains(senderMailboxes, sender);
     const envelopeDomains = envelope && envelope.domain !== '' ? [envelope.domain] : [];
     const shown = (field: ShownSender['field'], parsed: typeof from, mailboxes: readonly Mailbox[], own: string[], other: string[]): ShownSender => {
       const texts = limit([...new Set(parsed.flatMap((f) => f.texts))]);
@@ -143,11 +143,14 @@ export class MessageFacts {
   }
 
   /**
-   * Whether a host is the brand's own: official, a listed sending partner, or allow-listed.
+   * Whether a host is the brand's own: official, a listed sending partner, or allow-listed,
+   * and written the way the brand writes it.
    * A partner may be another brand's official domain (りそなカード's statements come from
    * vpass.ne.jp, 三井住友カード's), so the brand's partner list is asked as well.
    */
   isOwn(brand: string, host: string): boolean {
+    // "ａｐｐｌｅ．ｃｏｍ" reads as apple.com, and is nobody's sending domain (mailbox.senderDomain).
+    if (normaliseHost(host) !== host) return false;
     const j = this.judge(host);
     if ((j.kind === 'official' && j.brand === brand) || (j.kind === 'partner' && j.brands.includes(brand)) || j.kind === 'allowed') return true;
     return j.kind === 'official' && this.catalog.index.brands.get(brand)?.senders.has(j.domain) === true;

@@ -61,12 +61,15 @@ function displayNameFinding(facts: MessageFacts, shown: ShownSender, brandId: st
   }
   const { severity, why, naming } = worst as Judged;
   const name = withoutInvisible(naming.text);
+  // "elppA" under a right-to-left override, "Pay💳Pal": say what the reader sees.
+  const shownAs = name.normalize('NFKC') === naming.reading ? `"${name}"` : `"${name}" (read as "${naming.reading}")`;
   const mailbox = shown.mailboxes.find((m) => m.domain === domain);
-  const summary = domain === undefined ? `${shown.field} name "${name}" but the mail gives no sender address` : `${shown.field} name "${name}" but domain ${domain} ${lookalike ? `(${describeLookalike(lookalike)})` : why}`;
+  const summary = domain === undefined ? `${shown.field} name ${shownAs} but the mail gives no sender address` : `${shown.field} name ${shownAs} but domain ${domain} ${lookalike ? `(${describeLookalike(lookalike)})` : why}`;
   return brandFinding('display-name', severity, summary, {
     brand: brandId,
     field: shown.field,
     name,
+    ...(name.normalize('NFKC') === naming.reading ? {} : { read: naming.reading }),
     address: mailbox?.address ?? '',
     domain: domain ?? '',
     ...(spoofing.length > 1 ? { domains: spoofing } : {}),
@@ -93,8 +96,9 @@ function isMailboxOf(facts: MessageFacts, brand: string, domain: string): boolea
 }
 
 /**
- * `"support@apple.com" <x@evil.example>`: a display text shows a brand's address that is not
- * one of the field's own addresses, and the field's addresses are not all the brand's.
+ * `"support@apple.com" <x@evil.example>`: a display text shows a brand's address and the
+ * field has an address elsewhere, neither that one nor the brand's. A name-less mailbox shows its address, so
+ * `<first@evil.example>, <admin@apple.com>` (espoofer A14) shows Apple's too.
  */
 export function displayNameAddressFindings(facts: MessageFacts): Finding[] {
   const out: Finding[] = [];
@@ -102,13 +106,16 @@ export function displayNameAddressFindings(facts: MessageFacts): Finding[] {
     const seen = new Set<string>();
     for (const text of shown.texts) {
       for (const address of addressesInName(text)) {
-        if (seen.has(address) || shown.domains.includes(address)) continue;
+        if (seen.has(address)) continue;
         seen.add(address);
         const j = facts.judge(address);
         const brands = j.kind === 'official' ? [j.brand] : j.kind === 'partner' ? j.brands : j.kind === 'lookalike' ? j.matches.map((m) => m.brand) : [];
-        const brand = brands.find((b) => !(shown.domains.length > 0 && shown.domains.every((d) => facts.isOwn(b, d))) && !(shown.field === 'Sender' && facts.fromOwnerOf([b])));
+        // The domains the mail comes from besides the one shown: a lookalike shown as the
+        // mailbox's own address is a sender lookalike, not a name showing someone else's.
+        const elsewhere = (b: string) => shown.domains.filter((d) => d !== address && !facts.isOwn(b, d));
+        const brand = brands.find((b) => (shown.domains.length === 0 || elsewhere(b).length > 0) && !(shown.field === 'Sender' && facts.fromOwnerOf([b])));
         if (brand === undefined) continue;
-        const domain = shown.domains.find((d) => !facts.isOwn(brand, d)) ?? '';
+        const domain = elsewhere(brand)[0] ?? '';
         const mailbox = shown.mailboxes.find((m) => m.domain === domain);
         const from = domain === '' ? 'the mail gives no sender address' : `the mail is from ${domain}`;
         out.push(
