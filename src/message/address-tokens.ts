@@ -23,9 +23,15 @@ export type Token =
 export type Special = '<' | '>' | '@' | ',' | ';' | ':' | '.';
 
 const SPECIALS = new Set<string>(['<', '>', '@', ',', ';', ':', '.']);
+/** One token object per special and for blanks: a value of 8 KB of them allocates none. */
+const SPECIAL_TOKENS = new Map<string, Token>([...SPECIALS].map((c) => [c, { kind: 'special', text: c as Special }]));
+const SPACE: Token = { kind: 'space', text: ' ' };
 /** Characters that end an atom; "[" and "]" only matter at the start of a domain literal. */
-const ATOM_END = new Set<string>([...SPECIALS, '"', '(', ')', ' ', '\t', '\r', '\n']);
 const BLANK = new Set<string>([' ', '\t', '\r', '\n']);
+/** ASCII codes that end an atom, as a table: a Set look-up per character was most of tokenizing. */
+const ATOM_END = new Uint8Array(128);
+for (const c of [...SPECIALS, '"', '(', ')', ...BLANK]) ATOM_END[c.charCodeAt(0)] = 1;
+const endsAtom = (code: number) => code < 128 && ATOM_END[code] === 1;
 
 export interface Lexed {
   readonly tokens: Token[];
@@ -43,7 +49,7 @@ export function tokenize(value: string): Lexed {
     const c = value[i] as string;
     if (BLANK.has(c)) {
       while (i < value.length && BLANK.has(value[i] as string)) i++;
-      tokens.push({ kind: 'space', text: ' ' });
+      tokens.push(SPACE);
     } else if (c === '"') {
       const { text, end, closed } = delimited(value, i + 1, '"');
       if (!closed) unclosedQuote = i;
@@ -59,7 +65,7 @@ export function tokenize(value: string): Lexed {
       tokens.push({ kind: 'literal', text: value.slice(i, end) });
       i = end;
     } else if (SPECIALS.has(c)) {
-      tokens.push({ kind: 'special', text: c as Special });
+      tokens.push(SPECIAL_TOKENS.get(c) as Token);
       i++;
     } else if (c === ')') {
       // A stray closing parenthesis is text, as in clients that show it.
@@ -67,7 +73,7 @@ export function tokenize(value: string): Lexed {
       i++;
     } else {
       const start = i;
-      while (i < value.length && !ATOM_END.has(value[i] as string)) {
+      while (i < value.length && !endsAtom(value.charCodeAt(i))) {
         if (value[i] === '=' && value[i + 1] === '?' && i >= noWordBefore) {
           const end = encodedWordEnd(value, i);
           if (end > 0) {
@@ -105,11 +111,15 @@ function encodedWordEnd(value: string, start: number): number {
 function delimited(value: string, from: number, close: string): { text: string; end: number; closed: boolean } {
   let text = '';
   let i = from;
+  let run = from;
   while (i < value.length && value[i] !== close) {
-    if (value[i] === '\\' && i + 1 < value.length) i++;
-    text += value[i];
+    if (value[i] === '\\' && i + 1 < value.length) {
+      text += value.slice(run, i);
+      run = ++i;
+    }
     i++;
   }
+  text += value.slice(run, i);
   return { text, end: Math.min(value.length, i + 1), closed: i < value.length };
 }
 

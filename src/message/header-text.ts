@@ -4,6 +4,7 @@
  * sees. Shared by the inspection core (header facts), the edit step (subject tags) and the
  * quarantine (what an admin searches by), so that all three read a header the same way.
  */
+import { isAscii } from 'node:buffer';
 import iconv from 'iconv-lite';
 import libmime from 'libmime';
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
@@ -70,11 +71,14 @@ function japaneseScore(text: string): number {
  * and quote marks that are halves of Japanese characters.
  */
 export function fieldText(raw: Buffer): string {
+  let text = raw.toString('latin1');
   // RFC 5322 §2.2.3: unfolding removes the line break only, the WSP after it stays.
-  const value = Buffer.from(trimEnd(raw.toString('latin1').replace(/\r?\n(?=[ \t])/g, ''), '\r\n'), 'latin1');
-  if (value.some((b) => b >= 0x80)) return decode8bit(value);
-  if (value.includes(ESC)) return decodeCharset(value, 'ISO-2022-JP');
-  return value.toString('latin1');
+  if (text.includes('\n')) text = trimEnd(text.replace(/\r?\n(?=[ \t])/g, ''), '\r\n');
+  // Nearly every field is ASCII without escapes: no second copy of it as bytes.
+  if (isAscii(raw) && !raw.includes(ESC)) return text;
+  const value = Buffer.from(text, 'latin1');
+  if (!isAscii(value)) return decode8bit(value);
+  return decodeCharset(value, 'ISO-2022-JP');
 }
 
 /** RFC 5322 WSP and line breaks only: an ideographic space (U+3000) is part of the subject. */

@@ -48,16 +48,27 @@ const MAX_TEXT = 1000;
  * shows an address, never an address (the mailparser 3.9.4 fix). Linear in the value.
  */
 export function parseAddressField(value: string): AddressField {
+  return parse(value, new TextList());
+}
+
+/**
+ * The mailboxes of a value that have an address (parseAddressField), without names or texts
+ * (`name` is ""): the header facts read every From field of a header block, thousands in some.
+ */
+export function parseMailboxes(value: string): Mailbox[] {
+  return [...parse(value, undefined).mailboxes];
+}
+
+function parse(value: string, texts: TextList | undefined): AddressField {
   const cut = value.slice(0, MAX_VALUE);
   const mailboxes: Mailbox[] = [];
-  const texts = new TextList();
   const routes: string[] = [];
   const lexed = read(cut, { mailboxes, texts, routes });
   // `"Amazon - =?utf-8?b?…?= <x@evil.example>`: the quote never closes, so to RFC 5322 the
   // address is part of the name, yet Gmail shows the name and mails the address (MimeKit
   // #170). Read once more with that quote as a plain character.
   if (mailboxes.length === 0 && lexed.unclosedQuote >= 0) read(`${cut.slice(0, lexed.unclosedQuote)} ${cut.slice(lexed.unclosedQuote + 1)}`, { mailboxes, texts, routes });
-  return { mailboxes, texts: texts.list, routes };
+  return { mailboxes, texts: texts?.list ?? [], routes };
 }
 
 function read(value: string, out: Collected): Lexed {
@@ -65,19 +76,15 @@ function read(value: string, out: Collected): Lexed {
   const shown: string[] = [];
   for (const member of members(lexed.tokens, out.texts, shown)) shown.push(readMember(member, out));
   // The field as a client shows it when it drops the addresses and keeps the rest.
-  out.texts.add(shown.filter((s) => s !== '').join(', '));
+  out.texts?.add(shown.filter((s) => s !== '').join(', '));
   return lexed;
 }
 
 interface Collected {
   readonly mailboxes: Mailbox[];
-  readonly texts: TextList;
+  /** Undefined when only the addresses are wanted. */
+  readonly texts: TextList | undefined;
   readonly routes: string[];
-}
-
-/** The mailboxes of a value that have an address (parseAddressField). */
-export function parseMailboxes(value: string): Mailbox[] {
-  return [...parseAddressField(value).mailboxes];
 }
 
 /**
@@ -93,12 +100,15 @@ export function senderDomain(raw: string): string {
   let start = 0;
   while (start < end && raw[start] === '.') start++;
   const domain = raw.slice(start, end).normalize('NFC').toLowerCase();
-  if (domain === '' || domain.startsWith('[')) return domain;
+  // Nearly every domain is plain ASCII: IDNA changes nothing in it but "xn--" labels.
+  if (domain === '' || domain.startsWith('[') || (PRINTABLE_ASCII.test(domain) && !domain.includes('xn--'))) return domain;
   const ascii = domainToASCII(domain);
   if (ascii === '') return domain;
   const unicode = domainToUnicode(ascii) || ascii;
   return unicode === domain || ascii === domain ? unicode : domain;
 }
+
+const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
 /** Dots a reader takes for the end of a domain: ASCII, ideographic, full-width and half-width. */
 const DOTS = new Set(['.', '。', '．', '｡']);
@@ -137,7 +147,7 @@ class TextList {
  * any "<" or "@" of its member starts a group (RFC 5322 §3.4 `display-name ":" … ";"`), and
  * its display name is a text; a semicolon ends a member like a comma does.
  */
-function members(tokens: readonly Token[], texts: TextList, shown: string[]): Token[][] {
+function members(tokens: readonly Token[], texts: TextList | undefined, shown: string[]): Token[][] {
   const out: Token[][] = [];
   let member: Token[] = [];
   let angle = false;
@@ -156,9 +166,11 @@ function members(tokens: readonly Token[], texts: TextList, shown: string[]): To
         continue;
       }
       if (!angle && t.text === ':' && !addressy) {
-        texts.add(render(member, false));
-        shown.push(render(member, true));
-        for (const c of member) if (c.kind === 'comment') texts.add(c.text);
+        if (texts) {
+          texts.add(render(member, false));
+          shown.push(render(member, true));
+          for (const c of member) if (c.kind === 'comment') texts.add(c.text);
+        }
         member = [];
         continue;
       }
@@ -178,8 +190,10 @@ function readMember(member: readonly Token[], out: Collected): string {
   const { mailboxes, texts } = out;
   const outside: Token[] = [];
   const angles: Token[][] = [];
+  const comments: string[] = [];
   let current: Token[] | undefined;
   for (const t of member) {
+    if (t.kind === 'comment') comments.push(t.text);
     if (t.kind === 'special' && t.text === '<') {
       // A "<" inside angle brackets starts another address (`<a@apple.com <x@evil.example>>`).
       if (current) angles.push(current);
@@ -192,25 +206,28 @@ function readMember(member: readonly Token[], out: Collected): string {
   }
   if (current) angles.push(current);
 
-  const comments = [...outside, ...angles.flat()].filter((t) => t.kind === 'comment').map((t) => t.text);
   const found: Found[] = [];
   let phraseTokens = outside;
   if (angles.length > 0) {
     for (const inside of angles) {
       const addresses = angleAddresses(inside, out.routes);
-      if (addresses.length === 0) texts.add(render(inside, false));
+      if (addresses.length === 0) texts?.add(render(inside, false));
       for (const a of addresses) {
         found.push(a);
-        if (a.local.includes('@')) texts.add(render(inside, false));
+        if (a.local.includes('@')) texts?.add(render(inside, false));
       }
     }
   } else {
     const bare = bareAddress(outside);
     if (bare) {
       found.push(bare);
-      if (bare.local.includes('@')) texts.add(render(outside.slice(bare.from, bare.to), false));
+      if (bare.local.includes('@')) texts?.add(render(outside.slice(bare.from, bare.to), false));
       phraseTokens = [...outside.slice(0, bare.from), { kind: 'space', text: ' ' }, ...outside.slice(bare.to)];
     }
+  }
+  if (!texts) {
+    for (const a of found) mailboxes.push({ name: '', address: a.address, domain: a.domain });
+    return '';
   }
   const phrase = render(phraseTokens, false);
   texts.add(phrase);
@@ -240,45 +257,48 @@ interface Found {
  * sender, and goes too; commas after it separate addresses of a member whose ">" is missing.
  */
 function angleAddresses(inside: readonly Token[], routes: string[]): Array<Found> {
-  const words = inside.filter((t) => t.kind !== 'space' && t.kind !== 'comment');
-  let from = 0;
-  if (words[0]?.kind === 'special' && words[0].text === '@') {
-    const colon = words.findIndex((t) => t.kind === 'special' && t.text === ':');
-    if (colon >= 0) {
-      from = colon + 1;
-      for (const hop of splitAt(words.slice(1, colon), ',')) routes.push(senderDomain(hop.map((t) => t.text).join('').replace(/^@/, '')));
-    }
-  }
   const out: Found[] = [];
   let piece: Token[] = [];
-  const flush = () => {
-    const a = splitAddress(piece);
-    if (a) out.push(a);
-    piece = [];
-  };
-  for (const t of words.slice(from)) {
-    if (t.kind === 'special' && (t.text === ',' || t.text === ';' || t.text === ':')) flush();
-    else piece.push(t);
+  // A route: "@" first, up to the first ":"; each hop's domain is a relay.
+  let route = false;
+  let first = true;
+  for (const t of inside) {
+    if (t.kind === 'space' || t.kind === 'comment') continue;
+    if (first) route = t.kind === 'special' && t.text === '@';
+    first = false;
+    const separator = t.kind === 'special' && (t.text === ',' || t.text === ';' || t.text === ':');
+    if (route && separator) {
+      routes.push(senderDomain(joined(piece)));
+      piece = [];
+      if (t.text === ':') route = false;
+    } else if (separator) {
+      const a = splitAddress(piece);
+      if (a) out.push(a);
+      piece = [];
+    } else if (!(route && piece.length === 0 && t.text === '@')) piece.push(t);
   }
-  flush();
+  // "<@relay.example>" with no ":" is no route, only a broken address.
+  const a = splitAddress(route ? [{ kind: 'special', text: '@' }, ...piece] : piece);
+  if (a) out.push(a);
   return out;
 }
 
-function splitAt(tokens: readonly Token[], special: string): Token[][] {
-  const out: Token[][] = [[]];
-  for (const t of tokens) {
-    if (t.kind === 'special' && t.text === special) out.push([]);
-    else out[out.length - 1]?.push(t);
+/** The texts of tokens[from, to) run together; quoted strings in their quotes when `quote`. */
+function joined(tokens: readonly Token[], from = 0, to = tokens.length, quote = false): string {
+  let s = '';
+  for (let i = from; i < to; i++) {
+    const t = tokens[i] as Token;
+    s += quote && t.kind === 'quoted' ? `"${t.text}"` : t.text;
   }
-  return out;
+  return s;
 }
 
 /** local@domain at the last "@" of tokens that hold no blanks; undefined without an "@". */
 function splitAddress(tokens: readonly Token[]): Found | undefined {
   const at = lastAt(tokens);
   if (at < 0) return undefined;
-  const local = tokens.slice(0, at).map(quotedLocal).join('');
-  const domain = senderDomain(tokens.slice(at + 1).map((t) => t.text).join(''));
+  const local = joined(tokens, 0, at, true);
+  const domain = senderDomain(joined(tokens, at + 1));
   return { local, address: `${local}@${domain}`, domain };
 }
 
@@ -288,10 +308,6 @@ function lastAt(tokens: readonly Token[]): number {
     if (t.kind === 'special' && t.text === '@') return i;
   }
   return -1;
-}
-
-function quotedLocal(t: Token): string {
-  return t.kind === 'quoted' ? `"${t.text}"` : t.text;
 }
 
 /**
