@@ -57,7 +57,7 @@ export function parsedIdentity(bytes: Buffer): { texts: string[]; addresses: str
 }
 
 /** A whole message around the row's header fields: neutral text, no lure, no links. */
-export function corpusMail(row: FromRow): Buffer {
+export function corpusMail(row: Pick<FromRow, 'id' | 'header' | 'charset'>): Buffer {
   const rest = [
     'To: user@example.net',
     'Subject: =?UTF-8?B?44GK55+l44KJ44Gb?=',
