@@ -5,10 +5,17 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { policyFromConfig } from '../policy/policy-config.js';
-import { FileQuarantineStore } from '../quarantine/file-store.js';
+import { createQuarantineStore, quarantineLimits } from '../quarantine/create-store.js';
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { SmtpProxy, type ProxySettings } from '../smtp/proxy/smtp-proxy.js';
 import { MilterServer, type MilterServerSettings } from '../milter/milter-server.js';
+import { PpapPairing } from '../ppap/ppap-pairing.js';
+import { createPasswordVault, ppapSettings } from '../ppap/create-ppap.js';
+import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
+import type { QuarantineStore } from '../quarantine/quarantine-store.js';
+import type { NextHop } from '../smtp/next-hop/next-hop.js';
+import type { Inspector } from '../filter/inspector.js';
+import { InflightBytes } from '../message/inflight-bytes.js';
 import { startAdminService, type AdminService } from './admin-service.js';
 
 /** A running sekisho: what main, the cluster workers and the tests hold on to. */
@@ -21,6 +28,8 @@ export interface Daemon {
   readonly adminAddress?: AddressInfo;
   /** Release, delete and purge, when this process runs the admin service. */
   readonly adminService?: AdminService;
+  /** Ends the PPAP windows that are over now (a timer does it every minute); how many. */
+  ppapSweep(): Promise<number>;
   /** Applies a new, already validated configuration without dropping connections. */
   reload(loaded: LoadedConfig): void;
   /** Graceful stop: finish transactions in flight within the grace period, then close. */
@@ -51,6 +60,31 @@ export function milterSettings(loaded: LoadedConfig): MilterServerSettings {
   };
 }
 
+/** How often windows that are over are looked for (expired entries become plain quarantine). */
+const PPAP_SWEEP_MS = 60_000;
+
+/** PPAP pairing over sekisho's own store, with its sweep; every daemon process runs one. */
+function startPpap(current: () => LoadedConfig, store: QuarantineStore, nextHop: () => NextHop, inspector: Inspector, logger: Logger, metrics: Metrics): { pairing: PpapPairing; stop(): void } {
+  const admin = new QuarantineAdmin(store, nextHop, () => ({ releaseHeader: current().config.quarantine.release_header }), logger, (event, count) => {
+    if (event === 'released') metrics.quarantineReleased.inc(count);
+  });
+  const pairing = new PpapPairing(
+    store,
+    createPasswordVault(current().config),
+    (id, options) => admin.release(id, options),
+    inspector,
+    () => policyFromConfig(current().config).policy,
+    () => ppapSettings(current().config),
+    metrics,
+    logger,
+  );
+  const timer = setInterval(() => {
+    pairing.sweep().catch((err: unknown) => logger.error({ err, event: 'ppap-sweep' }, 'ppap sweep failed'));
+  }, PPAP_SWEEP_MS);
+  timer.unref();
+  return { pairing, stop: () => clearInterval(timer) };
+}
+
 export function proxySettings(loaded: LoadedConfig): ProxySettings {
   const smtp = loaded.config.smtp;
   const { policy, tag } = policyFromConfig(loaded.config);
@@ -62,6 +96,7 @@ export function proxySettings(loaded: LoadedConfig): ProxySettings {
     maxRecipients: smtp.max_recipients,
     idleTimeoutMs: smtp.timeouts.idle,
     shutdownGraceMs: smtp.timeouts.shutdown_grace,
+    deadlines: { transactionMs: smtp.timeouts.transaction, dataMs: smtp.timeouts.data, minDataRate: smtp.min_data_rate, rateGraceMs: smtp.timeouts.data_rate_grace },
     xforwardHosts: smtp.xforward_hosts,
     tls: loaded.tls.inbound,
     policy,
@@ -74,15 +109,18 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
   const { metrics } = options;
   let current = loaded;
   let nextHop = createNextHop(loaded);
-  const store = new FileQuarantineStore(loaded.config.quarantine.dir);
+  const store = createQuarantineStore(loaded.config);
   const inspector = createInspector(inspectorSettings(loaded), inspectorPlan(loaded), logger, metrics);
   // Listening only once messages can be inspected: the first ones would wait otherwise.
   await inspector.ready();
+  const ppap = startPpap(() => current, store, () => nextHop, inspector, logger, metrics);
   const smtpListen = loaded.config.smtp.listen;
-  const proxy = smtpListen ? new SmtpProxy(proxySettings(loaded), nextHop, store, inspector, logger, metrics) : undefined;
+  const inflight = new InflightBytes(loaded.config.smtp.max_inflight_bytes);
+  metrics.watchInflight(inflight);
+  const proxy = smtpListen ? new SmtpProxy(proxySettings(loaded), nextHop, store, inspector, logger, metrics, inflight, ppap.pairing) : undefined;
   const smtpAddress = proxy && smtpListen ? await proxy.listen(smtpListen) : undefined;
   const milterListen = loaded.config.milter.listen;
-  const milter = milterListen ? new MilterServer(milterSettings(loaded), store, inspector, logger, metrics) : undefined;
+  const milter = milterListen ? new MilterServer(milterSettings(loaded), store, inspector, logger, metrics, inflight, ppap.pairing) : undefined;
   const milterAddress = milter && milterListen ? await milter.listen(milterListen, loaded.config.milter.socket_mode) : undefined;
   const listening = [smtpAddress && `smtp ${smtpAddress.address}:${smtpAddress.port}`, milterAddress && `milter ${milterAddress.description}`].filter(Boolean).join(', ');
   logger.info(
@@ -106,6 +144,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
   return {
     smtpAddress,
     milterAddress,
+    ppapSweep: () => ppap.pairing.sweep(),
     adminAddress: adminService?.address,
     adminService,
     reload(next: LoadedConfig): void {
@@ -121,6 +160,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
       if (nextHopKey(next) !== nextHopKey(current)) nextHop = createNextHop(next);
       proxy?.reconfigure(proxySettings(next), nextHop, store);
       milter?.reconfigure(milterSettings(next), store);
+      store.setLimits(quarantineLimits(next.config));
+      inflight.setLimit(next.config.smtp.max_inflight_bytes);
       inspector.reconfigure(inspectorSettings(next));
       if (next.config.inspect.threads !== current.config.inspect.threads) {
         logger.warn({ event: 'reload', key: 'inspect.threads' }, 'inspect.threads changed: takes effect after a restart');
@@ -133,6 +174,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
     async drain(): Promise<void> {
       logger.info({ event: 'drain', open: (proxy?.openConnections ?? 0) + (milter?.openConnections ?? 0), grace_ms: current.config.smtp.timeouts.shutdown_grace }, 'draining');
       await Promise.all([proxy?.drain(), milter?.drain()]);
+      ppap.stop();
       // Without the proxy, the next hop (used for releases) still has connections to close.
       if (!proxy) await nextHop.close();
       await inspector.close();
