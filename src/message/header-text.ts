@@ -4,7 +4,7 @@
  * sees. Shared by the inspection core (header facts), the edit step (subject tags) and the
  * quarantine (what an admin searches by), so that all three read a header the same way.
  */
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import libmime from 'libmime';
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
@@ -71,14 +71,30 @@ function japaneseScore(text: string): number {
  * and quote marks that are halves of Japanese characters.
  */
 export function fieldText(raw: Buffer): string {
-  let text = raw.toString('latin1');
-  // RFC 5322 §2.2.3: unfolding removes the line break only, the WSP after it stays.
-  if (text.includes('\n')) text = trimEnd(text.replace(/\r?\n(?=[ \t])/g, ''), '\r\n');
+  const text = unfoldedLatin1(raw);
   // Nearly every field is ASCII without escapes: no second copy of it as bytes.
   if (isAscii(raw) && !raw.includes(ESC)) return text;
   const value = Buffer.from(text, 'latin1');
   if (!isAscii(value)) return decode8bit(value);
   return decodeCharset(value, 'ISO-2022-JP');
+}
+
+/**
+ * Every reading of a structured field's raw bytes a client may show: fieldText's, and for
+ * 8-bit bytes that are not UTF-8 also windows-1252, which a client set to a Western locale
+ * shows where a Japanese one shows Shift_JIS ("aèxp.com" or "a閂p.com" from the same bytes).
+ */
+export function fieldTexts(raw: Buffer): string[] {
+  const text = fieldText(raw);
+  if (isAscii(raw) || isUtf8(raw)) return [text];
+  const western = iconv.decode(Buffer.from(unfoldedLatin1(raw), 'latin1'), 'windows-1252');
+  return western === text ? [text] : [text, western];
+}
+
+/** RFC 5322 §2.2.3: unfolding removes the line break only, the WSP after it stays. */
+function unfoldedLatin1(raw: Buffer): string {
+  const text = raw.toString('latin1');
+  return text.includes('\n') ? trimEnd(text.replace(/\r?\n(?=[ \t])/g, ''), '\r\n') : text;
 }
 
 /** RFC 5322 WSP and line breaks only: an ideographic space (U+3000) is part of the subject. */

@@ -19,11 +19,18 @@ export interface AddressField {
   /**
    * Each display text, decoded, in order and without repeats: every phrase, every comment,
    * group names, name-only list members ("Apple" in `"Apple", <x@evil.example>`), angle
-   * brackets holding no address (`<Apple>`), an address-like local part, and the field as a
-   * whole without its addresses — the one a client shows for `Amazon Prime, member <x@…>`,
-   * which RFC 5322 reads as two mailboxes.
+   * brackets holding no address (`<Apple>`), the local part of a mailbox without a name (Gmail's
+   * list shows "PayPal" for PayPal@evil.example), and the field as a whole without its
+   * addresses — the one a client shows for `Amazon Prime, member <x@…>`, which RFC 5322 reads
+   * as two mailboxes.
    */
   readonly texts: readonly string[];
+  /**
+   * Addresses a client shows as text: that of a mailbox without a name, and one with an "@" in
+   * its local part (`support@apple.com@evil.example`). They show an address, not a name: a
+   * ".au" in them is a domain, not the brand au.
+   */
+  readonly shownAddresses: readonly string[];
   /**
    * Relay domains of obsolete routes (`<@relay.example:user@dom>`): not the sender, but a
    * verifier may take one for the From domain (espoofer A16), so the brand checks count them.
@@ -62,13 +69,14 @@ export function parseMailboxes(value: string): Mailbox[] {
 function parse(value: string, texts: TextList | undefined): AddressField {
   const cut = value.slice(0, MAX_VALUE);
   const mailboxes: Mailbox[] = [];
+  const shownAddresses = texts && new TextList();
   const routes: string[] = [];
-  const lexed = read(cut, { mailboxes, texts, routes });
+  const lexed = read(cut, { mailboxes, texts, shownAddresses, routes });
   // `"Amazon - =?utf-8?b?…?= <x@evil.example>`: the quote never closes, so to RFC 5322 the
   // address is part of the name, yet Gmail shows the name and mails the address (MimeKit
   // #170). Read once more with that quote as a plain character.
-  if (mailboxes.length === 0 && lexed.unclosedQuote >= 0) read(`${cut.slice(0, lexed.unclosedQuote)} ${cut.slice(lexed.unclosedQuote + 1)}`, { mailboxes, texts, routes });
-  return { mailboxes, texts: texts?.list ?? [], routes };
+  if (mailboxes.length === 0 && lexed.unclosedQuote >= 0) read(`${cut.slice(0, lexed.unclosedQuote)} ${cut.slice(lexed.unclosedQuote + 1)}`, { mailboxes, texts, shownAddresses, routes });
+  return { mailboxes, texts: texts?.list ?? [], shownAddresses: shownAddresses?.list ?? [], routes };
 }
 
 function read(value: string, out: Collected): Lexed {
@@ -84,6 +92,7 @@ interface Collected {
   readonly mailboxes: Mailbox[];
   /** Undefined when only the addresses are wanted. */
   readonly texts: TextList | undefined;
+  readonly shownAddresses: TextList | undefined;
   readonly routes: string[];
 }
 
@@ -214,14 +223,14 @@ function readMember(member: readonly Token[], out: Collected): string {
       if (addresses.length === 0) texts?.add(render(inside, false));
       for (const a of addresses) {
         found.push(a);
-        if (a.local.includes('@')) texts?.add(render(inside, false));
+        if (a.local.includes('@')) out.shownAddresses?.add(render(inside, false));
       }
     }
   } else {
     const bare = bareAddress(outside);
     if (bare) {
       found.push(bare);
-      if (bare.local.includes('@')) texts?.add(render(outside.slice(bare.from, bare.to), false));
+      if (bare.local.includes('@')) out.shownAddresses?.add(render(outside.slice(bare.from, bare.to), false));
       phraseTokens = [...outside.slice(0, bare.from), { kind: 'space', text: ' ' }, ...outside.slice(bare.to)];
     }
   }
@@ -237,7 +246,7 @@ function readMember(member: readonly Token[], out: Collected): string {
   if (!WORDY.test(phrase) && comments.length === 0) {
     for (const a of found) {
       texts.add(a.local.replace(/^"|"$/g, ''));
-      texts.add(a.address);
+      out.shownAddresses?.add(a.address);
     }
   }
   const name = decodeEncodedWords(phrase || (comments[0] ?? '')).replace(/\s+/g, ' ').trim();

@@ -17,6 +17,8 @@ export interface FromRow {
   readonly charset?: 'shift_jis' | 'euc-jp' | 'iso-2022-jp';
   /** Display texts of the From fields, then of the Sender fields, each once. */
   readonly texts: readonly string[];
+  /** Addresses shown as text (of mailboxes without a name), From's then Sender's, each once. */
+  readonly shown: readonly string[];
   /** Addresses of the From fields, then of the Sender fields. */
   readonly addresses: readonly string[];
   /** Why a spoof the inspection knowingly misses is missed. */
@@ -41,19 +43,24 @@ export function headerBytes(row: Pick<FromRow, 'header' | 'charset'>): Buffer {
 }
 
 /** Display texts and addresses of the From and Sender fields of the bytes, as the parser reads them. */
-export function parsedIdentity(bytes: Buffer): { texts: string[]; addresses: string[] } {
+export function parsedIdentity(bytes: Buffer): { texts: string[]; shown: string[]; addresses: string[] } {
   const texts: string[] = [];
+  const shown: string[] = [];
   const addresses: string[] = [];
+  const once = (list: string[], seen: Set<string>, items: readonly string[]) => {
+    for (const t of items) if (!seen.has(t)) seen.add(t) && list.push(t);
+  };
   for (const key of ['from', 'sender']) {
-    const seen = new Set<string>();
+    const seen = { texts: new Set<string>(), shown: new Set<string>() };
     for (const field of parseHeaderBlock(bytes).fields) {
       if (field.name === '' || fieldKey(field) !== key) continue;
       const parsed = parseAddressField(fieldText(fieldValue(field)));
-      for (const t of parsed.texts) if (!seen.has(t)) seen.add(t) && texts.push(t);
+      once(texts, seen.texts, parsed.texts);
+      once(shown, seen.shown, parsed.shownAddresses);
       for (const m of parsed.mailboxes) addresses.push(m.address);
     }
   }
-  return { texts, addresses };
+  return { texts, shown, addresses };
 }
 
 /** A whole message around the row's header fields: neutral text, no lure, no links. */

@@ -1,6 +1,7 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { headerFactsOf } from '../../src/message/header-facts.js';
+import { fieldTexts } from '../../src/message/header-text.js';
 
 const facts = (header: Buffer | string) => headerFactsOf(Buffer.concat([Buffer.isBuffer(header) ? header : Buffer.from(header, 'utf8'), Buffer.from('\r\nbody\r\n')]));
 
@@ -21,5 +22,14 @@ describe('header facts: From, Sender and Reply-To addresses', () => {
 
   it('never take an encoded-word for an address', () => {
     expect(facts('From: =?UTF-8?B?c3VwcG9ydEBhcHBsZS5jb20=?= <x@evil.example>\r\n').from).toEqual(['x@evil.example']);
+  });
+});
+
+describe('fieldTexts', () => {
+  it('reads 8-bit bytes that are not UTF-8 both as a Japanese and as a Western client shows them', () => {
+    expect(fieldTexts(Buffer.from(' "\xC0pple" <x@a\xE8xp.com>', 'latin1'))).toEqual([' "ﾀpple" <x@a閂p.com>', ' "Àpple" <x@aèxp.com>']);
+    expect(fieldTexts(iconv.encode(' 三井住友カード <x@evil.example>', 'shift_jis'))[0]).toBe(' 三井住友カード <x@evil.example>');
+    expect(fieldTexts(Buffer.from(' Apple サポート <x@evil.example>'))).toEqual([' Apple サポート <x@evil.example>']);
+    expect(fieldTexts(Buffer.from(' Apple\r\n <x@evil.example>'))).toEqual([' Apple <x@evil.example>']);
   });
 });

@@ -4,7 +4,7 @@ import { parseAddressField, parseMailboxes, senderDomain } from '../../src/messa
 
 const field = (value: string) => {
   const f = parseAddressField(value);
-  return { texts: f.texts, addresses: f.mailboxes.map((m) => m.address), routes: f.routes };
+  return { texts: f.texts, shown: f.shownAddresses, addresses: f.mailboxes.map((m) => m.address), routes: f.routes };
 };
 
 describe('tokenize', () => {
@@ -30,20 +30,22 @@ describe('parseAddressField', () => {
   it('gives every text of a list that RFC 5322 and clients read differently', () => {
     expect(field('Amazon Prime, member <service@other.example>')).toEqual({
       texts: ['Amazon Prime', 'member', 'Amazon Prime, member'],
+      shown: [],
       addresses: ['service@other.example'],
       routes: [],
     });
-    expect(field('"Apple" , <x@evil.example>').texts).toEqual(['Apple', 'x', 'x@evil.example']);
+    expect(field('"Apple" , <x@evil.example>')).toMatchObject({ texts: ['Apple', 'x'], shown: ['x@evil.example'] });
     expect(field('Apple <>, x@evil.example').addresses).toEqual(['x@evil.example']);
   });
 
   it('reads groups: the group name is a text, its members are mailboxes', () => {
     expect(field('Apple Support: x@evil.example, Bob <b@c.example>;')).toEqual({
-      texts: ['Apple Support', 'x', 'x@evil.example', 'Bob', 'Apple Support, Bob'],
+      texts: ['Apple Support', 'x', 'Bob', 'Apple Support, Bob'],
+      shown: ['x@evil.example'],
       addresses: ['x@evil.example', 'b@c.example'],
       routes: [],
     });
-    expect(field('Undisclosed recipients:;')).toEqual({ texts: ['Undisclosed recipients'], addresses: [], routes: [] });
+    expect(field('Undisclosed recipients:;')).toEqual({ texts: ['Undisclosed recipients'], shown: [], addresses: [], routes: [] });
   });
 
   it('takes comments as texts, wherever they are', () => {
@@ -55,7 +57,8 @@ describe('parseAddressField', () => {
 
   it('reads the obsolete syntax: routes, CFWS around every token, blanks around dots, empty members', () => {
     expect(field('Mary Smith <@node.test,@relay.test:mary@example.net>, , jdoe@test  . example')).toEqual({
-      texts: ['Mary Smith', 'jdoe', 'jdoe@test.example'],
+      texts: ['Mary Smith', 'jdoe'],
+      shown: ['jdoe@test.example'],
       addresses: ['mary@example.net', 'jdoe@test.example'],
       routes: ['node.test', 'relay.test'],
     });
@@ -67,19 +70,20 @@ describe('parseAddressField', () => {
     expect(field('Apple <x@evil.example').addresses).toEqual(['x@evil.example']);
     expect(field('Apple <a@apple.com <x@evil.example>>').addresses).toEqual(['a@apple.com', 'x@evil.example']);
     expect(field('<x@evil.example, y@other.example').addresses).toEqual(['x@evil.example', 'y@other.example']);
-    expect(field('Apple <Apple Support>')).toEqual({ texts: ['Apple Support', 'Apple'], addresses: [], routes: [] });
+    expect(field('Apple <Apple Support>')).toEqual({ texts: ['Apple Support', 'Apple'], shown: [], addresses: [], routes: [] });
     expect(field('<x@evil.example> Apple Support').texts).toEqual(['Apple Support']);
   });
 
-  it('shows the address of a mailbox without a name, and an address-like local part', () => {
-    expect(field('<first@evil.example>, <admin@apple.com>').texts).toEqual(['first', 'first@evil.example', 'admin', 'admin@apple.com']);
-    expect(field('<a@apple.com>\\,<b@evil.example>').texts).toContain('a@apple.com');
-    expect(field('support@apple.com@evil.example')).toMatchObject({ texts: ['support@apple.com@evil.example', 'support@apple.com'], addresses: ['support@apple.com@evil.example'] });
-    expect(field('"support@apple.com"@evil.example').texts).toContain('support@apple.com@evil.example');
+  it('shows the address of a mailbox without a name (as an address, not a name), and its local part as a name', () => {
+    expect(field('<first@evil.example>, <admin@apple.com>')).toMatchObject({ texts: ['first', 'admin'], shown: ['first@evil.example', 'admin@apple.com'] });
+    expect(field('<a@apple.com>\\,<b@evil.example>').shown).toContain('a@apple.com');
+    expect(field('support@apple.com@evil.example')).toMatchObject({ texts: ['support@apple.com'], shown: ['support@apple.com@evil.example'], addresses: ['support@apple.com@evil.example'] });
+    expect(field('"support@apple.com"@evil.example').shown).toContain('support@apple.com@evil.example');
+    expect(field('owner-list@wireless.org.au')).toMatchObject({ texts: ['owner-list'], shown: ['owner-list@wireless.org.au'] });
   });
 
   it('decodes encoded-words only in texts: an encoded address is a name, never an address', () => {
-    expect(field('=?UTF-8?B?c3VwcG9ydEBhcHBsZS5jb20=?= <x@evil.example>')).toEqual({ texts: ['support@apple.com'], addresses: ['x@evil.example'], routes: [] });
+    expect(field('=?UTF-8?B?c3VwcG9ydEBhcHBsZS5jb20=?= <x@evil.example>')).toEqual({ texts: ['support@apple.com'], shown: [], addresses: ['x@evil.example'], routes: [] });
     expect(field('"=?UTF-8?B?QXBwbGU=?=" <x@evil.example>').texts).toEqual(['Apple']);
     expect(field('=?UTF-8?B?QXBwbGU= <x@evil.example>').texts).toEqual(['=?UTF-8?B?QXBwbGU=', 'Apple']);
   });
@@ -87,6 +91,7 @@ describe('parseAddressField', () => {
   it('reads an unclosed quote once more as a plain character, as Gmail does', () => {
     expect(field('"Amazon - Service <info@evil.example>')).toEqual({
       texts: ['Amazon - Service <info@evil.example>', 'Amazon - Service'],
+      shown: [],
       addresses: ['info@evil.example'],
       routes: [],
     });

@@ -4,7 +4,7 @@ import { readHtml, type HtmlReading } from '../mime/html-reading.js';
 import { linksOf, type Link, type ReadPart } from './links.js';
 import { normaliseHost, type HostJudgement } from './lookalike.js';
 import { lureWords } from './lure.js';
-import { fieldText } from '../../message/header-text.js';
+import { fieldTexts } from '../../message/header-text.js';
 import { parseAddressField, parseMailboxes, type Mailbox } from '../../message/mailbox.js';
 import type { ShownBrand } from './brand-names.js';
 import type { PreparedCatalog } from './prepared-catalog.js';
@@ -46,6 +46,8 @@ export interface ShownSender {
   readonly field: 'From' | 'Sender';
   /** Each piece of display text (mailbox.ts: phrases, comments, group names, the field as a whole). */
   readonly texts: readonly string[];
+  /** Addresses shown as text (mailbox.ts): judged for the address they show, not for names. */
+  readonly shownAddresses: readonly string[];
   readonly mailboxes: readonly Mailbox[];
   /**
    * The sender domains its texts are judged against: the field's own; for a field without any
@@ -86,13 +88,15 @@ export class MessageFacts {
     const h = input.headers;
     // A field may list hundreds of mailboxes: as many are read as of fields (mime-walker.ts).
     const limit = <T>(list: readonly T[]) => firstAndLast(list, MAX_IDENTITY_FIELDS);
-    const fields = (values: readonly string[]) => values.map((v) => parseAddressField(fieldText(Buffer.from(v, 'latin1'))));
+    // Raw 8-bit fields are read both as a Japanese and as a Western client shows them (header-text.fieldTexts).
+    const readings = (v: string) => fieldTexts(Buffer.from(v, 'latin1'));
+    const fields = (values: readonly string[]) => values.flatMap((v) => readings(v).map(parseAddressField));
     const from = fields(h.from);
     const sender = fields(h.sender);
     this.from = limit(from.flatMap((f) => f.mailboxes));
     const senderMailboxes = limit(sender.flatMap((f) => f.mailboxes));
     for (const mailbox of this.from) this.identities.push({ field: 'From', mailbox });
-    for (const mailbox of limit(h.replyTo.flatMap((v) => parseMailboxes(fieldText(Buffer.from(v, 'latin1')))))) this.identities.push({ field: 'Reply-To', mailbox });
+    for (const mailbox of limit(h.replyTo.flatMap((v) => readings(v).flatMap(parseMailboxes)))) this.identities.push({ field: 'Reply-To', mailbox });
     for (const mailbox of senderMailboxes) this.identities.push({ field: 'Sender', mailbox });
     const envelope = parseMailboxes(input.mailFrom)[0];
     if (envelope) this.identities.push({ field: 'MAIL FROM', mailbox: envelope });
@@ -103,8 +107,9 @@ export class MessageFacts {
     const envelopeDomains = envelope && envelope.domain !== '' ? [envelope.domain] : [];
     const shown = (field: ShownSender['field'], parsed: typeof from, mailboxes: readonly Mailbox[], own: string[], other: string[]): ShownSender => {
       const texts = limit([...new Set(parsed.flatMap((f) => f.texts))]);
+      const shownAddresses = limit([...new Set(parsed.flatMap((f) => f.shownAddresses))]);
       const named = texts.flatMap((text) => catalog.displayNames.findShown(text).map((n) => ({ ...n, text })));
-      return { field, texts, mailboxes, domains: own.length > 0 ? own : other.length > 0 ? other : envelopeDomains, named };
+      return { field, texts, shownAddresses, mailboxes, domains: own.length > 0 ? own : other.length > 0 ? other : envelopeDomains, named };
     };
     this.shown = [shown('From', from, this.from, fromDomains, senderDomains), shown('Sender', sender, senderMailboxes, senderDomains, fromDomains)];
     for (const s of this.shown) for (const n of s.named) this.remember(this.displayNamed, n.brand, n.name);

@@ -104,7 +104,7 @@ export function displayNameAddressFindings(facts: MessageFacts): Finding[] {
   const out: Finding[] = [];
   for (const shown of facts.shown) {
     const seen = new Set<string>();
-    for (const text of shown.texts) {
+    for (const text of [...shown.texts, ...shown.shownAddresses]) {
       for (const address of addressesInName(text)) {
         if (seen.has(address)) continue;
         seen.add(address);

@@ -92,6 +92,11 @@ describe('display names as clients show them (every text of From and Sender, eve
     expect(await summaries('From: Tom Amazon <tom@family.example> (Amazon)')).toEqual(["display-name:medium From name \"Amazon\" but domain family.example is not Amazon's"]);
   });
 
+  it('raw 8-bit bytes that are not UTF-8 are read as a Western client shows them too', async () => {
+    const mail = Buffer.concat([Buffer.from('From: "\xC0pple" <x@evil.example>\r\n', 'latin1'), corpusMail({ id: 'x', header: 'X-Test: 1' })]);
+    expect(brandOnly(await inspectBrand(mail, checker)).map((f) => `${f.code}:${String(f.evidence.brand)}`)).toEqual(['display-name:apple']);
+  });
+
   it('says how the name reads when the screen shows something else than the bytes', async () => {
     const v = await withHeader('From: "\u202EelppA\u202C" <x@evil.example>');
     expect(brandOnly(v)[0]).toMatchObject({ summary: 'From name "elppA" (read as "Apple") but domain evil.example is not Apple\'s', evidence: { name: 'elppA', read: 'Apple', field: 'From' } });
@@ -108,6 +113,10 @@ describe('display names as clients show them (every text of From and Sender, eve
     expect(await summaries('From: <@evil.example:no_reply@apple.com>')).toEqual(['display-name-address:high From name shows an address at apple.com (Apple) but the mail is from evil.example']);
     // Its own lookalike address is a sender lookalike, not a name showing someone else's.
     expect(await summaries('From: s@smbc-card.xizim.com')).toEqual([expect.stringMatching(/^sender-lookalike:high /)]);
+    // An address shown is not a name: the .au of an Australian list is not the brand au.
+    const au = checkerOf([brand('au', ['au'], ['au.com'])]);
+    expect(brandOnly(await withHeader('From: "Bob" <bob@corp.example>\nSender: <owner-list@lists.example.net.au>', undefined, au))).toEqual([]);
+    expect(brandOnly(await withHeader('From: "au" <owner-list@lists.example.net.au>', undefined, au)).map((f) => f.code)).toEqual(['display-name']);
   });
 
   it("an official mailbox added to a spoofing From does not make it the brand's mail (lure and links still judged)", async () => {

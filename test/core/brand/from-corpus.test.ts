@@ -31,7 +31,7 @@ describe('the From/Sender corpus', () => {
 
   describe.each(rows)('$id', (row) => {
     it('parses into the display texts and addresses a client may show', () => {
-      expect(parsedIdentity(headerBytes(row))).toEqual({ texts: row.texts, addresses: row.addresses });
+      expect(parsedIdentity(headerBytes(row))).toEqual({ texts: row.texts, shown: row.shown, addresses: row.addresses });
     });
 
     it(row.finding === null ? 'stays clean (nothing at medium or above)' : `gives ${row.finding}`, async () => {
