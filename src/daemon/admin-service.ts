@@ -10,7 +10,7 @@ import { BudgetedQuarantineStore } from '../quarantine/budgeted-store.js';
 import { quarantineLimits } from '../quarantine/create-store.js';
 import { PostgresQuarantineStore } from '../quarantine/postgres-store.js';
 import { countAwaiting } from '../ppap/ppap-pairing.js';
-import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
+import { QuarantineAdmin, type OpenResult } from '../quarantine/quarantine-admin.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { NextHop } from '../smtp/next-hop/next-hop.js';
 import { ReadinessProbe, type Check } from './readiness.js';
@@ -42,13 +42,22 @@ export interface AdminService {
  * an advisory lock (one node purges), the gauges are the database's, and web sessions
  * live in its table.
  */
-export async function startAdminService(loaded: LoadedConfig, logger: Logger, store: QuarantineStore, nextHop: () => NextHop, observability: Observability): Promise<AdminService> {
+export async function startAdminService(
+  loaded: LoadedConfig,
+  logger: Logger,
+  store: QuarantineStore,
+  nextHop: () => NextHop,
+  observability: Observability,
+  /** PPAP by hand: an admin's password rescans an entry and releases it if clean. */
+  opener?: (id: string, password: string, by: string) => Promise<OpenResult>,
+): Promise<AdminService> {
   let current = loaded;
   const { metrics } = observability;
   const admin = new QuarantineAdmin(store, nextHop, () => ({ releaseHeader: current.config.quarantine.release_header }), logger, (event, count) => {
     if (event === 'released') metrics.quarantineReleased.inc(count);
     else metrics.quarantineDeleted.inc(count);
   });
+  if (opener) admin.attachOpener(opener);
   metrics.watchQuarantine(() => store.stats());
   metrics.watchQuarantineStore(() => store.health());
   metrics.watchPpap(() => countAwaiting(store, current.config.ppap.window));

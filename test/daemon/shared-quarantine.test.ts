@@ -137,6 +137,40 @@ describe('two nodes, one quarantine in PostgreSQL', () => {
     expect(sink.messages.length - before).toBe(1);
   });
 
+  it('a node that dies mid-release leaves the entry in doubt, named after it; another node sends it again only with force', async () => {
+    // Node C releases to a next hop that takes the message and is slow to say 250.
+    const slow = await TestSink.start({ dataReplyDelayMs: 30_000 });
+    const c = await startNode('mx-c', slow.url, url);
+    try {
+      expect((await send(a, 'doubt@partner.example', ['user@example.net'], macro('doubt'))).code).toBe(250);
+      const [id] = await heldIds(b, 'doubt@partner.example');
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      try {
+        void api(c, `/${id}/release`, { method: 'POST', body: '{}' }).catch(() => undefined);
+        await waitFor(async () => slow.commands.some((line) => line.startsWith('DATA')) && (await db.query("SELECT 1 FROM quarantine_entry WHERE id = $1 AND state = 'releasing'", [id])).rowCount === 1, 20_000, () => 'C sending');
+        c.daemon.signal('SIGKILL');
+        await c.daemon.exited;
+        // C's lease still stands: the entry is being changed, as far as anyone can tell.
+        expect((await api(b, `/${id}/release`, { method: 'POST', body: '{}' })).status).toBe(409);
+        // Five minutes later the lease has expired (aged here): in doubt, with the node that was sending.
+        await db.query(`UPDATE quarantine_lock SET expires_at = now() - interval '1 second' WHERE entry_id = $1`, [id]);
+      } finally {
+        await db.end();
+      }
+      const doubt = await api(b, `/${id}/release`, { method: 'POST', body: '{}' });
+      expect(doubt.status).toBe(409);
+      expect(await doubt.json()).toMatchObject({ status: 'in-doubt', release: { state: 'releasing', node: 'mx-c' } });
+      const before = sink.messages.length;
+      const forced = await api(b, `/${id}/release`, { method: 'POST', body: '{"force": true}' });
+      expect(await forced.json()).toMatchObject({ status: 'released' });
+      expect(sink.messages.length - before).toBe(1);
+    } finally {
+      c.daemon.kill();
+      await slow.stop();
+    }
+  });
+
   it('with the database stopped: 451 for quarantine-bound mail, clean mail relayed, /readyz not ready, a metric; back when it returns', async () => {
     cluster.stopServer('fast');
     try {
