@@ -1,18 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { VerdictName } from '../core/verdict.js';
 import type { Logger } from '../log/logger.js';
 import { createQuarantineStore } from '../quarantine/create-store.js';
-import { FileQuarantineStore } from '../quarantine/file-store.js';
-import { migrateFileStore } from '../quarantine/migrate-store.js';
-import { PostgresQuarantineStore } from '../quarantine/postgres-store.js';
 import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import { isQuarantineId, type AuditEvent, type ListFilter, type QuarantineMeta, type QuarantineStore } from '../quarantine/quarantine-store.js';
 import { createNextHop } from '../smtp/next-hop/create-next-hop.js';
+import { migrateCommand } from './quarantine-migrate-command.js';
 import { inspectorPlan, inspectorSettings } from '../config/inspect-options.js';
 import { createInspector } from '../filter/create-inspector.js';
 import { startPpap } from '../ppap/start-ppap.js';
@@ -78,7 +74,7 @@ interface Io {
  */
 export async function quarantineCommand(sub: string | undefined, args: string[], load: (file: string) => LoadedConfig, logger: Logger, io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
-  if (sub === 'migrate') return migrateCommand(values, logger, io);
+  if (sub === 'migrate') return migrateCommand({ from: values.from, to: values.to, passwordFile: values['password-file'] }, logger, io.out, (m) => new QuarantineUsageError(m));
   if (!values.config) throw new QuarantineUsageError('missing --config FILE');
   const loaded = load(values.config);
   const store = createQuarantineStore(loaded, logger);
@@ -196,39 +192,6 @@ async function run(sub: string | undefined, values: Values, positionals: string[
     }
     default:
       throw new QuarantineUsageError(`unknown quarantine subcommand ${JSON.stringify(sub ?? '')}`);
-  }
-}
-
-/**
- * `quarantine migrate`: the file store of `--from` into the database of `--to`. The
- * password comes from --password-file or, as for psql, PGPASSWORD; never on the command line.
- */
-async function migrateCommand(values: Values, logger: Logger, io: Io): Promise<number> {
-  if (!values.from) throw new QuarantineUsageError('quarantine migrate needs --from DIR (the file quarantine)');
-  if (!values.to || !/^postgres(ql)?:\/\//.test(values.to)) throw new QuarantineUsageError('quarantine migrate needs --to postgres://USER@HOST/DATABASE');
-  if (!existsSync(path.join(values.from, 'tmp'))) throw new QuarantineUsageError(`${values.from} is not a sekisho quarantine directory (no tmp/ in it)`);
-  let password: string | undefined;
-  if (values['password-file']) {
-    try {
-      password = readFileSync(values['password-file'], 'utf8').replace(/\r?\n$/, '');
-    } catch (err) {
-      throw new QuarantineUsageError(`--password-file: cannot read ${values['password-file']}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  const from = new FileQuarantineStore(values.from);
-  const to = new PostgresQuarantineStore({ url: values.to, password, poolSize: 4, connectTimeoutMs: 10_000, statementTimeoutMs: 60_000, node: `migrate ${os.hostname()}` }, logger);
-  try {
-    await to.open();
-    let done = 0;
-    const summary = await migrateFileStore(from, to, (e) => {
-      if (e.result === 'failed') io.out(`${e.id}: not copied: ${e.problem}`);
-      if (++done % 1000 === 0) io.out(`… ${done} entries`);
-    });
-    io.out(`${summary.entries} entries in ${values.from}: ${summary.copied} copied, ${summary.alreadyThere} already in ${to.description}, ${summary.failed.length} not copied`);
-    logger.info({ event: 'quarantine-migrate', from: values.from, to: to.description, ...summary, failed: summary.failed.length }, 'quarantine migrate');
-    return summary.failed.length === 0 ? 0 : 1;
-  } finally {
-    await to.close();
   }
 }
 

@@ -89,6 +89,8 @@ describe('two nodes, one quarantine in PostgreSQL', () => {
     expect(held.code).toBe(250);
     const [id] = await heldIds(b, 'keiri@partner.example');
     expect(id).toMatch(/^[a-z2-7]{26}$/);
+    // The gauges are the database's: B reports what A stored.
+    expect(await (await fetch(`${b.admin}/metrics`)).text()).toMatch(/^sekisho_quarantine_messages 1$/m);
 
     // The web page of B, with a session made on A: a login holds on every node.
     const login = await fetch(`${a.admin}/login`, { method: 'POST', body: new URLSearchParams({ token: TOKEN }), redirect: 'manual' });
