@@ -122,6 +122,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE quarantine_entry ADD COLUMN extra jsonb NOT NULL DEFAULT '{}'::jsonb;
     `,
   },
+  {
+    version: 4,
+    description: 'PPAP: passwords of password-only mails, for the window (issue 14)',
+    sql: `
+      -- Secrets for ppap.window at most: deleted once they opened an entry or the window is
+      -- over. Readable by the database role sekisho connects as; grant it to nobody else.
+      CREATE TABLE ppap_password (
+        id text PRIMARY KEY,
+        senders text[] NOT NULL,
+        rcpts text[] NOT NULL,
+        passwords text[] NOT NULL,
+        message_id text NOT NULL,
+        until timestamptz NOT NULL
+      );
+      CREATE INDEX ppap_password_senders ON ppap_password USING gin (senders);
+      CREATE INDEX ppap_password_until ON ppap_password (until);
+    `,
+  },
 ];
 
 /** What a migration run did, for the start-up log line. */

@@ -9,6 +9,7 @@ import { PostgresCluster } from '../helpers/postgres-cluster.js';
 import { waitFor } from '../helpers/processes.js';
 import { SmtpTestClient } from '../helpers/smtp-test-client.js';
 import { TestSink } from '../helpers/test-sink.js';
+import { PASSWORD, passwordMail, RCPT, SENDER, zipMail } from '../helpers/ppap-mail.js';
 
 /**
  * Two real `sekisho serve` processes, two MX nodes, sharing one quarantine in a real
@@ -18,6 +19,7 @@ import { TestSink } from '../helpers/test-sink.js';
 
 const MACRO = readFileSync(path.resolve(__dirname, '../fixtures/mail-spamassassin/olevbmacro/malicemacro.eml'));
 const TOKEN = 'shared-quarantine-token-9f41';
+const CLEAN_DOCX = readFileSync(path.resolve(__dirname, '../fixtures/office-oletools/msodde/harmless-clean.docx'));
 const CLEAN = (n: string) => Buffer.from(`Message-ID: <clean-${n}@shared.test>\r\nSubject: clean ${n}\r\n\r\nhello\r\n`);
 const macro = (n: string) => Buffer.concat([Buffer.from(`Message-ID: <macro-${n}@shared.test>\r\n`), MACRO, Buffer.from('\r\n')]);
 
@@ -119,6 +121,21 @@ describe('two nodes, one quarantine in PostgreSQL', () => {
       ['release-claimed', 'mx-b'],
       ['released', 'mx-b'],
     ]);
+  });
+
+  it('PPAP across nodes: the zip held through A, its password mail received by B, released once (and the other way round)', async () => {
+    const before = sink.messages.length;
+    expect((await send(a, SENDER, [RCPT], zipMail('x1', { name: '請求書.docx', bytes: CLEAN_DOCX }))).code).toBe(250);
+    expect((await send(b, SENDER, [RCPT], passwordMail('x1'))).code).toBe(250);
+    await waitFor(() => sink.messages.filter((m) => m.data.includes(Buffer.from('zip-x1@partner.example'))).length === 1, 30_000, () => 'the zip released by B');
+    // The other order: B remembers the password in the database, A holds the zip after.
+    expect((await send(b, SENDER, [RCPT], passwordMail('x2'))).code).toBe(250);
+    expect((await send(a, SENDER, [RCPT], zipMail('x2', { name: '注文書.docx', bytes: CLEAN_DOCX }))).code).toBe(250);
+    await waitFor(() => sink.messages.filter((m) => m.data.includes(Buffer.from('zip-x2@partner.example'))).length === 1, 30_000, () => 'the zip released by A');
+    await new Promise((r) => setTimeout(r, 500));
+    // Each zip once, each password mail once: four messages, nothing twice.
+    expect(sink.messages.length - before).toBe(4);
+    for (const d of [a.daemon, b.daemon]) expect(JSON.stringify(d.lines)).not.toContain(PASSWORD);
   });
 
   it('20 concurrent releases of one entry through both nodes deliver it exactly once', async () => {
