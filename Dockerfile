@@ -1,15 +1,15 @@
 # syntax=docker/dockerfile:1
-# sekisho: inline mail filter (SMTP proxy). Multi-stage: build with dev dependencies,
+# sekisho: inline mail filter (SMTP proxy and milter). Multi-stage: build with dev dependencies,
 # run with production dependencies only, as the unprivileged "node" user.
 #
 #   docker build -t sekisho .
-#   docker run -p 2525:2525 -v sekisho-var:/app/var sekisho
+#   docker run -p 2525:2525 -p 8891:8891 -v sekisho-var:/app/var sekisho
 #   docker run -p 2525:2525 -v ./my-sekisho.yaml:/etc/sekisho/sekisho.yaml:ro sekisho
 #
 # Ports:
 #   2525/tcp  SMTP proxy ingress (smtp.listen)
 #   8025/tcp  admin HTTP (admin.listen: /metrics, /healthz, /readyz; quarantine API and web page once admin.token is set)
-#   8891/tcp  milter (milter.listen; served by a later version)
+#   8891/tcp  milter ingress (milter.listen; Postfix: smtpd_milters = inet:HOST:8891)
 
 ARG NODE_IMAGE=node:26-trixie-slim
 

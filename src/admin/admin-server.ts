@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:https';
+import { isIP, type AddressInfo } from 'node:net';
 import type { ListenAddress } from '../config/values.js';
 import type { Logger } from '../log/logger.js';
 import type { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import { QuarantineIdError, QuarantineLockedError } from '../quarantine/quarantine-store.js';
 import { handleApi } from './api-routes.js';
 import { bearerToken, sameSecret, SessionStore } from './auth.js';
+import { AuthGate } from './auth-throttle.js';
 import { HttpError, pathSegments, sendHtml, sendJson } from './http-util.js';
 import { disabledPage, errorPage } from './web-layout.js';
 import { handleWeb } from './web-routes.js';
@@ -13,6 +15,10 @@ import { handleWeb } from './web-routes.js';
 export interface AdminSettings {
   /** The shared secret of the API (bearer) and the web login. Unset or empty: both are off. */
   readonly token?: string;
+  /** Names the admin port is reached by (admin.hostnames), besides IP literals and localhost. */
+  readonly hostnames?: readonly string[];
+  /** admin.tls: PEM certificate and key; the listener speaks HTTPS and cookies are Secure. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export type PublicHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -29,6 +35,8 @@ export class AdminServer {
   private readonly sessions = new SessionStore();
   private readonly publicRoutes = new Map<string, PublicHandler>();
   private readonly server: Server;
+  /** Backoff and audit of wrong tokens, for the API, the login and the public routes alike. */
+  readonly gate: AuthGate;
 
   constructor(
     settings: AdminSettings,
@@ -36,12 +44,14 @@ export class AdminServer {
     private readonly logger: Logger,
   ) {
     this.settings = settings;
-    this.server = createServer((req, res) => {
+    this.gate = new AuthGate(logger);
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err: unknown) => {
         this.logger.error({ event: 'admin-http', err }, 'admin request failed after the reply started');
         res.destroy();
       });
-    });
+    };
+    this.server = settings.tls ? createTlsServer({ cert: settings.tls.cert, key: settings.tls.key }, handler) : createServer(handler);
     // A slow client must not hold a connection (and a file descriptor) for minutes.
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;
@@ -60,6 +70,10 @@ export class AdminServer {
   /** New token on SIGHUP reload; existing web sessions made with the old token end. */
   reconfigure(settings: AdminSettings): void {
     if ((settings.token ?? '') !== (this.settings.token ?? '')) this.sessions.clear();
+    const tls = settings.tls;
+    if (tls && 'setSecureContext' in this.server && (tls.cert !== this.settings.tls?.cert || tls.key !== this.settings.tls?.key)) {
+      (this.server as import('node:https').Server).setSecureContext({ cert: tls.cert, key: tls.key });
+    }
     this.settings = settings;
   }
 
@@ -81,6 +95,10 @@ export class AdminServer {
     const segments = pathSegments(url);
     const isApi = segments[0] === 'api';
     try {
+      if (!hostAllowed(req.headers.host, this.settings.hostnames ?? [])) {
+        this.logger.warn({ event: 'admin-host-refused', host: (req.headers.host ?? '').slice(0, 100), remote: remoteOf(req) }, 'admin request for an unknown host name');
+        throw new HttpError(421, 'unknown host name (admin.hostnames)');
+      }
       const publicRoute = this.publicRoutes.get(url.split('?', 1)[0] ?? '');
       if (publicRoute) {
         if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed', { Allow: 'GET, HEAD' });
@@ -92,13 +110,18 @@ export class AdminServer {
         return sendHtml(res, 503, disabledPage());
       }
       if (isApi) {
+        const remote = remoteOf(req);
+        const wait = this.gate.blocked(remote, 'api');
+        if (wait > 0) throw new HttpError(429, 'too many wrong tokens, try again later', { 'Retry-After': String(wait) });
         const presented = bearerToken(req);
         if (presented === undefined || !sameSecret(presented, token)) {
+          this.gate.failed(remote, 'api', presented === undefined ? 'missing-token' : 'wrong-token');
           throw new HttpError(401, presented === undefined ? 'bearer token required' : 'wrong token', { 'WWW-Authenticate': 'Bearer realm="sekisho"' });
         }
+        this.gate.succeeded(remote);
         return await handleApi(this.admin, req, res, segments.slice(1));
       }
-      return await handleWeb({ admin: this.admin, sessions: this.sessions, token, logger: this.logger }, req, res, segments);
+      return await handleWeb({ admin: this.admin, sessions: this.sessions, token, logger: this.logger, gate: this.gate }, req, res, segments);
     } catch (err) {
       if (res.headersSent) throw err;
       const [status, message, headers] = this.describe(err, req);
@@ -118,4 +141,22 @@ export class AdminServer {
     this.logger.error({ event: 'admin-http', method: req.method, path: (req.url ?? '').split('?', 1)[0], err }, 'admin request failed');
     return [500, 'internal error', {}];
   }
+}
+
+export function remoteOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+/**
+ * DNS rebinding: a page on attacker.example whose name then resolves to the admin's
+ * 127.0.0.1 makes the admin's own browser talk to this port, with "Host: attacker.example".
+ * IP literals and localhost cannot be rebound; any other name must be one the admin listed.
+ * A request without Host (HTTP/1.0, a script) is not from a browser.
+ */
+export function hostAllowed(host: string | undefined, hostnames: readonly string[]): boolean {
+  if (host === undefined || host === '') return true;
+  if (host.startsWith('[')) return true;
+  const name = (host.split(':', 1)[0] ?? '').toLowerCase().replace(/\.$/, '');
+  if (isIP(name) !== 0 || name === 'localhost') return true;
+  return hostnames.some((h) => h.toLowerCase().replace(/\.$/, '') === name);
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.js';
 import type { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import { isQuarantineId } from '../quarantine/quarantine-store.js';
+import type { AuthGate } from './auth-throttle.js';
 import { clearedSessionCookie, csrfMatches, sameSecret, sessionCookie, type Session, type SessionStore } from './auth.js';
 import { headerText } from './entry-view.js';
 import { HttpError, isTls, queryOf, readForm, redirect, send, sendHtml } from './http-util.js';
@@ -15,6 +16,7 @@ export interface WebContext {
   /** The configured token, never empty here (the server answers 503 before that). */
   readonly token: string;
   readonly logger: Logger;
+  readonly gate: AuthGate;
 }
 
 /**
@@ -72,12 +74,16 @@ export async function handleWeb(ctx: WebContext, req: IncomingMessage, res: Serv
 }
 
 async function login(ctx: WebContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const remote = req.socket.remoteAddress ?? 'unknown';
+  const wait = ctx.gate.blocked(remote, 'login');
+  if (wait > 0) throw new HttpError(429, `Too many wrong tokens: try again in ${wait} s. / 間違いが多すぎます。${wait} 秒後にもう一度。`, { 'Retry-After': String(wait) });
   const form = await readForm(req);
   const token = form.get('token') ?? '';
   if (token === '' || !sameSecret(token, ctx.token)) {
-    ctx.logger.warn({ event: 'admin-login', result: 'wrong-token', remote: req.socket.remoteAddress }, 'admin login refused');
+    ctx.gate.failed(remote, 'login', token === '' ? 'missing-token' : 'wrong-token');
     return sendHtml(res, 401, loginPage('Wrong token. / トークンが違います。'));
   }
+  ctx.gate.succeeded(remote);
   const session = ctx.sessions.create();
   ctx.logger.info({ event: 'admin-login', result: 'ok', remote: req.socket.remoteAddress }, 'admin login');
   redirect(res, '/quarantine', { 'Set-Cookie': sessionCookie(session, isTls(req)) });

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { VerdictName } from '../core/verdict.js';
 import type { Logger } from '../log/logger.js';
-import { FileQuarantineStore } from '../quarantine/file-store.js';
+import { createQuarantineStore } from '../quarantine/create-store.js';
 import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import { isQuarantineId, type ListFilter, type QuarantineMeta } from '../quarantine/quarantine-store.js';
 import { createNextHop } from '../smtp/next-hop/create-next-hop.js';
@@ -58,8 +58,11 @@ export async function quarantineCommand(sub: string | undefined, args: string[],
   });
   if (!values.config) throw new QuarantineUsageError('missing --config FILE');
   const loaded = load(values.config);
-  const store = new FileQuarantineStore(loaded.config.quarantine.dir);
-  const admin = new QuarantineAdmin(store, () => createNextHop(loaded), () => ({ releaseHeader: loaded.config.quarantine.release_header }), logger);
+  const store = createQuarantineStore(loaded.config);
+  // One next hop for the command, closed when it is done: its idle-connection cache would
+  // otherwise keep the process alive for upstream_cache.idle_timeout after the release.
+  let hop: ReturnType<typeof createNextHop> | undefined;
+  const admin = new QuarantineAdmin(store, () => (hop ??= createNextHop(loaded)), () => ({ releaseHeader: loaded.config.quarantine.release_header }), logger);
   const by = values.by ?? `cli:${os.userInfo().username}`;
   const idArg = () => {
     const id = positionals[0];
@@ -105,7 +108,7 @@ export async function quarantineCommand(sub: string | undefined, args: string[],
     case 'release': {
       const id = idArg();
       const recipients = values.to?.split(',').map((a) => a.trim()).filter((a) => a !== '');
-      const result = await admin.release(id, { by, recipients, force: values.force });
+      const result = await admin.release(id, { by, recipients, force: values.force }).finally(() => hop?.close());
       switch (result.status) {
         case 'released':
           io.out(`released ${id} to ${result.meta.release?.to.join(', ')}: ${result.reply}`);

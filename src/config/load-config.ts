@@ -23,6 +23,8 @@ export interface LoadedConfig {
   readonly tls: {
     readonly inbound?: { readonly cert: string; readonly key: string };
     readonly upstreamCa?: string;
+    /** admin.tls read from its files. */
+    readonly admin?: { readonly cert: string; readonly key: string };
   };
   /** The brand catalog, shipped and local files merged; empty when brands.enabled is false. */
   readonly brands: readonly BrandEntry[];
@@ -63,13 +65,19 @@ export function validateConfig(file: string, data: unknown): LoadedConfig {
   const cert = read('smtp.tls.cert', config.smtp.tls?.cert);
   const key = read('smtp.tls.key', config.smtp.tls?.key);
   const upstreamCa = read('smtp.upstream_tls.ca', config.smtp.upstream_tls.ca);
+  const adminCert = read('admin.tls.cert', config.admin.tls?.cert);
+  const adminKey = read('admin.tls.key', config.admin.tls?.key);
   const catalog = config.brands.enabled ? loadCatalog({ catalog: config.brands.catalog, local: config.brands.local }) : { entries: [], problems: [] };
   problems.push(...catalog.problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
   return {
     file,
     config,
-    tls: { inbound: cert !== undefined && key !== undefined ? { cert, key } : undefined, upstreamCa },
+    tls: {
+      inbound: cert !== undefined && key !== undefined ? { cert, key } : undefined,
+      upstreamCa,
+      admin: adminCert !== undefined && adminKey !== undefined ? { cert: adminCert, key: adminKey } : undefined,
+    },
     brands: catalog.entries,
   };
 }

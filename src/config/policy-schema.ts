@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { duration } from './values.js';
+import { byteSize, duration } from './values.js';
 
 /**
  * The `policy` and `quarantine` sections: from findings to actions, how tagged mail is
@@ -90,5 +90,10 @@ export const quarantineSchema = z
     retention: duration.prefault('30d'),
     /** Add X-Sekisho-Released-By to released messages. */
     release_header: z.boolean().default(true),
+    /** Quota: over it, mail the policy would quarantine gets 451 4.3.1 (the sender keeps it). */
+    max_bytes: byteSize.prefault('20GiB'),
+    max_messages: z.number().int().min(1).default(200_000),
+    /** Free space left on the quarantine's file system (the MTA queues there too); below it, 451 4.3.1 and /readyz not ready. */
+    min_free_bytes: byteSize.prefault('1GiB'),
   })
   .strict();

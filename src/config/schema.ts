@@ -31,6 +31,12 @@ const smtpTimeouts = z
   .object({
     /** Client silent between commands or during DATA (RFC 5321 §4.5.3.2.7 suggests 5 min). */
     idle: duration.prefault(300),
+    /** MAIL to the end of DATA, however active the client is (slowloris): then 421. */
+    transaction: duration.prefault('30m'),
+    /** 354 to the "." (RFC 5321 §4.5.3.2.6 gives the server 10 min for its own reply; the client gets as long to send). */
+    data: duration.prefault('15m'),
+    /** How long into DATA before smtp.min_data_rate is judged (slow starts, TCP stalls). */
+    data_rate_grace: duration.prefault('60s'),
     upstream_connect: duration.prefault(30),
     upstream_command: duration.prefault(60),
     /** Reply to "." from the next hop; under Postfix's smtpd_proxy_timeout (100 s) minus scan time. */
@@ -55,12 +61,16 @@ const smtp = z
     listen: listenAddress.optional(),
     upstream,
     max_message_bytes: byteSize.prefault(50 * 1024 * 1024),
+    /** Bytes of messages this process holds at once (collecting, inspecting, relaying; proxy and milter); past it, 451 4.3.1. */
+    max_inflight_bytes: byteSize.prefault('1GiB'),
     /** Our name in the greeting and in EHLO to the next hop. */
     hostname: z.string().min(1).default(os.hostname()),
     workers: z.number().int().min(1).max(256).default(1),
     max_connections: z.number().int().min(1).default(500),
     max_connections_per_ip: z.number().int().min(1).default(50),
     max_recipients: z.number().int().min(1).default(1000),
+    /** Bytes per second averaged over a DATA phase (after timeouts.data_rate_grace); below it, 421. 0 turns it off. */
+    min_data_rate: z.number().int().min(0).default(128),
     timeouts: smtpTimeouts.prefault({}),
     tls: inboundTls.optional(),
     upstream_tls: upstreamTls.prefault({}),
@@ -120,7 +130,12 @@ const milter = z
 const admin = z
   .object({
     listen: listenAddress.optional(),
-    token: z.string().optional(),
+    /** API bearer token and web login; "" or unset turns both off. Long: it is the whole of the authentication. */
+    token: z.string().refine((t) => t === '' || t.length >= 16, 'at least 16 characters (or "" to turn the API and web page off)').optional(),
+    /** Names the admin port is reached by (DNS rebinding: other Host headers are refused); IP literals and localhost always work. */
+    hostnames: z.array(z.string().min(1)).default([]),
+    /** Serve the admin port over HTTPS with this PEM certificate and key (session cookies are then Secure). */
+    tls: inboundTls.optional(),
     /** When set, GET /metrics wants `Authorization: Bearer <metrics_token>` (Prometheus: `authorization` in the scrape config). */
     metrics_token: z.string().min(16, 'at least 16 characters').optional(),
   })

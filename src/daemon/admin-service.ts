@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AdminServer } from '../admin/admin-server.js';
+import { AdminServer, remoteOf, type AdminSettings } from '../admin/admin-server.js';
 import { bearerToken, sameSecret } from '../admin/auth.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { BudgetedQuarantineStore } from '../quarantine/budgeted-store.js';
+import { quarantineLimits } from '../quarantine/create-store.js';
 import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { NextHop } from '../smtp/next-hop/next-hop.js';
@@ -55,16 +57,34 @@ export async function startAdminService(loaded: LoadedConfig, logger: Logger, st
   let server: AdminServer | undefined;
   let address: AddressInfo | undefined;
   if (listen) {
-    server = new AdminServer({ token: loaded.config.admin.token }, admin, logger);
-    const readiness = new ReadinessProbe(observability.listening, () => current.config.smtp.upstream, () => current.config.quarantine.dir);
+    server = new AdminServer(adminSettings(loaded), admin, logger);
+    const gate = server.gate;
+    const space = store instanceof BudgetedQuarantineStore ? () => store.freeSpace() : undefined;
+    const readiness = new ReadinessProbe(observability.listening, () => current.config.smtp.upstream, () => current.config.quarantine.dir, space);
     server.addPublicRoute('/metrics', async (req, res) => {
-      if (!metricsAllowed(req, current.config.admin.metrics_token)) return reply(res, 401, 'text/plain', 'metrics token required\n', { 'www-authenticate': 'Bearer' });
+      const token = current.config.admin.metrics_token;
+      if (token) {
+        const remote = remoteOf(req);
+        const wait = gate.blocked(remote, 'metrics');
+        if (wait > 0) return reply(res, 429, 'text/plain', 'too many wrong tokens\n', { 'retry-after': String(wait) });
+        const presented = bearerToken(req);
+        if (presented === undefined || !sameSecret(presented, token)) {
+          gate.failed(remote, 'metrics', presented === undefined ? 'missing-token' : 'wrong-token');
+          return reply(res, 401, 'text/plain', 'metrics token required\n', { 'www-authenticate': 'Bearer' });
+        }
+        gate.succeeded(remote);
+      }
       reply(res, 200, metrics.registry.contentType, await observability.exposition());
     });
     server.addPublicRoute('/healthz', (_req, res) => reply(res, 200, 'application/json', '{"status":"alive"}\n'));
-    server.addPublicRoute('/readyz', async (_req, res) => {
+    server.addPublicRoute('/readyz', async (req, res) => {
       const r = await readiness.check();
-      reply(res, r.ready ? 200 : 503, 'application/json', `${JSON.stringify({ status: r.ready ? 'ready' : 'not ready', checks: r.checks })}\n`);
+      // Paths, addresses and the next hop's banner are for the admin: a load balancer needs
+      // only ok/not ok and which part is wrong. With admin.token or admin.metrics_token as
+      // bearer the details come too.
+      const detailed = readyzDetailed(req, current.config.admin.token, current.config.admin.metrics_token);
+      const checks = detailed ? r.checks : Object.fromEntries(Object.entries(r.checks).map(([name, c]) => [name, c.ok ? { ok: true } : { ok: false, problem: c.problem }]));
+      reply(res, r.ready ? 200 : 503, 'application/json', `${JSON.stringify({ status: r.ready ? 'ready' : 'not ready', checks })}\n`);
     });
     address = await server.listen(listen);
     logger.info({ event: 'listening', admin: `${address.address}:${address.port}`, api: loaded.config.admin.token ? 'on' : 'off (admin.token not set)' }, 'admin server is listening');
@@ -81,7 +101,8 @@ export async function startAdminService(loaded: LoadedConfig, logger: Logger, st
       if (next.config.quarantine.dir !== current.config.quarantine.dir) {
         logger.warn({ event: 'reload', key: 'quarantine.dir' }, 'quarantine.dir changed: takes effect after a restart');
       }
-      server?.reconfigure({ token: next.config.admin.token });
+      server?.reconfigure(adminSettings(next));
+      if (store instanceof BudgetedQuarantineStore) store.setLimits(quarantineLimits(next.config));
       current = next;
     },
     async close(): Promise<void> {
@@ -96,9 +117,13 @@ function reply(res: ServerResponse, status: number, type: string, body: string, 
   res.end(body);
 }
 
-/** Open unless admin.metrics_token is set; then its bearer token, read and compared as the admin API's is. */
-function metricsAllowed(req: IncomingMessage, token: string | undefined): boolean {
-  if (!token) return true;
+function adminSettings(loaded: LoadedConfig): AdminSettings {
+  return { token: loaded.config.admin.token, hostnames: loaded.config.admin.hostnames, tls: loaded.tls.admin };
+}
+
+/** A bearer that is one of the admin's secrets asks for the full /readyz (not throttled: no secret is revealed by it). */
+function readyzDetailed(req: IncomingMessage, token: string | undefined, metricsToken: string | undefined): boolean {
   const presented = bearerToken(req);
-  return presented !== undefined && sameSecret(presented, token);
+  if (presented === undefined) return false;
+  return [token, metricsToken].some((t) => t !== undefined && t !== '' && sameSecret(presented, t));
 }

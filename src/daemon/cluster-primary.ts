@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { FileQuarantineStore } from '../quarantine/file-store.js';
+import { createQuarantineStore } from '../quarantine/create-store.js';
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { startAdminService } from './admin-service.js';
 import { isToPrimary, type ToWorker } from './cluster-messages.js';
@@ -25,10 +25,10 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger, metrics: 
   // The admin service (API, web page, metrics, purge) runs once, here; the workers share
   // the quarantine directory and each writes its own entries into it.
   let nextHop = createNextHop(loaded);
-  const adminService = await startAdminService(loaded, logger, new FileQuarantineStore(loaded.config.quarantine.dir), () => nextHop, {
+  const adminService = await startAdminService(loaded, logger, createQuarantineStore(loaded.config), () => nextHop, {
     metrics,
     exposition: () => clusterMetrics.exposition(),
-    listening: () => ({ ok: listening.size > 0, detail: `${listening.size} of ${current.config.smtp.workers} workers listening` }),
+    listening: () => ({ ok: listening.size > 0, detail: `${listening.size} of ${current.config.smtp.workers} workers listening`, problem: listening.size > 0 ? undefined : 'no worker listening' }),
   });
   let stopping = false;
   const workers = loaded.config.smtp.workers;

@@ -5,10 +5,11 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { policyFromConfig } from '../policy/policy-config.js';
-import { FileQuarantineStore } from '../quarantine/file-store.js';
+import { createQuarantineStore, quarantineLimits } from '../quarantine/create-store.js';
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { SmtpProxy, type ProxySettings } from '../smtp/proxy/smtp-proxy.js';
 import { MilterServer, type MilterServerSettings } from '../milter/milter-server.js';
+import { InflightBytes } from '../message/inflight-bytes.js';
 import { startAdminService, type AdminService } from './admin-service.js';
 
 /** A running sekisho: what main, the cluster workers and the tests hold on to. */
@@ -62,6 +63,7 @@ export function proxySettings(loaded: LoadedConfig): ProxySettings {
     maxRecipients: smtp.max_recipients,
     idleTimeoutMs: smtp.timeouts.idle,
     shutdownGraceMs: smtp.timeouts.shutdown_grace,
+    deadlines: { transactionMs: smtp.timeouts.transaction, dataMs: smtp.timeouts.data, minDataRate: smtp.min_data_rate, rateGraceMs: smtp.timeouts.data_rate_grace },
     xforwardHosts: smtp.xforward_hosts,
     tls: loaded.tls.inbound,
     policy,
@@ -74,15 +76,17 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
   const { metrics } = options;
   let current = loaded;
   let nextHop = createNextHop(loaded);
-  const store = new FileQuarantineStore(loaded.config.quarantine.dir);
+  const store = createQuarantineStore(loaded.config);
   const inspector = createInspector(inspectorSettings(loaded), inspectorPlan(loaded), logger, metrics);
   // Listening only once messages can be inspected: the first ones would wait otherwise.
   await inspector.ready();
   const smtpListen = loaded.config.smtp.listen;
-  const proxy = smtpListen ? new SmtpProxy(proxySettings(loaded), nextHop, store, inspector, logger, metrics) : undefined;
+  const inflight = new InflightBytes(loaded.config.smtp.max_inflight_bytes);
+  metrics.watchInflight(inflight);
+  const proxy = smtpListen ? new SmtpProxy(proxySettings(loaded), nextHop, store, inspector, logger, metrics, inflight) : undefined;
   const smtpAddress = proxy && smtpListen ? await proxy.listen(smtpListen) : undefined;
   const milterListen = loaded.config.milter.listen;
-  const milter = milterListen ? new MilterServer(milterSettings(loaded), store, inspector, logger, metrics) : undefined;
+  const milter = milterListen ? new MilterServer(milterSettings(loaded), store, inspector, logger, metrics, inflight) : undefined;
   const milterAddress = milter && milterListen ? await milter.listen(milterListen, loaded.config.milter.socket_mode) : undefined;
   const listening = [smtpAddress && `smtp ${smtpAddress.address}:${smtpAddress.port}`, milterAddress && `milter ${milterAddress.description}`].filter(Boolean).join(', ');
   logger.info(
@@ -121,6 +125,8 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
       if (nextHopKey(next) !== nextHopKey(current)) nextHop = createNextHop(next);
       proxy?.reconfigure(proxySettings(next), nextHop, store);
       milter?.reconfigure(milterSettings(next), store);
+      store.setLimits(quarantineLimits(next.config));
+      inflight.setLimit(next.config.smtp.max_inflight_bytes);
       inspector.reconfigure(inspectorSettings(next));
       if (next.config.inspect.threads !== current.config.inspect.threads) {
         logger.warn({ event: 'reload', key: 'inspect.threads' }, 'inspect.threads changed: takes effect after a restart');

@@ -6,7 +6,10 @@ import { probeGreeting } from '../smtp/greeting-probe.js';
 
 export interface Check {
   readonly ok: boolean;
+  /** For the admin: paths, addresses, banners. */
   readonly detail: string;
+  /** When not ok, what is wrong in words that name no path or address (public /readyz). */
+  readonly problem?: string;
 }
 
 export interface Readiness {
@@ -31,10 +34,14 @@ export class ReadinessProbe {
     private readonly listening: () => Check,
     private readonly upstream: () => Upstream,
     private readonly quarantineDir: () => string,
+    /** The free-space floor of the quarantine (quarantine.min_free_bytes), when the store keeps one. */
+    private readonly quarantineSpace?: () => Promise<Check>,
   ) {}
 
   async check(): Promise<Readiness> {
-    const [nextHop, quarantine] = await Promise.all([this.nextHop(), writable(path.join(this.quarantineDir(), 'tmp'))]);
+    const [nextHop, writableCheck, space] = await Promise.all([this.nextHop(), writable(path.join(this.quarantineDir(), 'tmp')), this.quarantineSpace?.()]);
+    // A full disk still lets an empty file be made: the floor is checked besides.
+    const quarantine = writableCheck.ok && space && !space.ok ? space : writableCheck;
     const checks = { listening: this.listening(), next_hop: nextHop, quarantine };
     return { ready: checks.listening.ok && nextHop.ok && quarantine.ok, checks };
   }
@@ -50,7 +57,7 @@ function probeUpstream(upstream: Upstream): Promise<Check> {
   if (upstream.kind === 'outbox') {
     return access(upstream.dir, constants.W_OK).then(
       () => ({ ok: true, detail: `outbox ${upstream.dir} writable` }),
-      (err: NodeJS.ErrnoException) => ({ ok: false, detail: `outbox ${upstream.dir}: ${err.code ?? err.message}` }),
+      (err: NodeJS.ErrnoException) => ({ ok: false, detail: `outbox ${upstream.dir}: ${err.code ?? err.message}`, problem: 'outbox not writable' }),
     );
   }
   return smtpGreeting(upstream.host, upstream.port);
@@ -62,15 +69,15 @@ async function smtpGreeting(host: string, port: number): Promise<Check> {
   const outcome = await probeGreeting(host, port, PROBE_TIMEOUT_MS);
   switch (outcome.kind) {
     case 'greeting':
-      return outcome.code === 220 ? { ok: true, detail: `${where} greets: ${outcome.line.slice(0, 80)}` } : { ok: false, detail: `${where} refuses: ${outcome.line.slice(0, 80)}` };
+      return outcome.code === 220 ? { ok: true, detail: `${where} greets: ${outcome.line.slice(0, 80)}` } : { ok: false, detail: `${where} refuses: ${outcome.line.slice(0, 80)}`, problem: 'next hop refuses' };
     case 'error':
-      return { ok: false, detail: `${where}: ${outcome.error}` };
+      return { ok: false, detail: `${where}: ${outcome.error}`, problem: 'next hop not answering' };
     case 'timeout':
-      return { ok: false, detail: `${where}: no greeting within ${PROBE_TIMEOUT_MS} ms` };
+      return { ok: false, detail: `${where}: no greeting within ${PROBE_TIMEOUT_MS} ms`, problem: 'next hop not answering' };
     case 'closed':
-      return { ok: false, detail: `${where}: closed before greeting` };
+      return { ok: false, detail: `${where}: closed before greeting`, problem: 'next hop not answering' };
     case 'not-smtp':
-      return { ok: false, detail: `${where}: not an SMTP greeting` };
+      return { ok: false, detail: `${where}: not an SMTP greeting`, problem: 'next hop not answering' };
   }
 }
 
@@ -83,6 +90,6 @@ async function writable(dir: string): Promise<Check> {
     await rm(file, { force: true });
     return { ok: true, detail: `${path.dirname(dir)} writable` };
   } catch (err) {
-    return { ok: false, detail: `${path.dirname(dir)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    return { ok: false, detail: `${path.dirname(dir)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, problem: 'quarantine not writable' };
   }
 }

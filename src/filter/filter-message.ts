@@ -9,9 +9,10 @@ import type { Ingress, Metrics } from '../metrics/metrics.js';
 import { decide, type Action, type Decision, type Policy } from '../policy/decide.js';
 import { messageParties } from '../policy/message-parties.js';
 import { quarantineMetaOf } from '../quarantine/entry-meta.js';
+import { QuarantineFullError } from '../quarantine/budgeted-store.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { SmtpReply } from '../smtp/smtp-reply.js';
-import { HEADER_TOO_LARGE, INSPECTION_BUSY, INTERNAL_ERROR, QUARANTINE_FAILED, quarantinedReply, replyForAction } from './filter-replies.js';
+import { HEADER_TOO_LARGE, INSPECTION_BUSY, INTERNAL_ERROR, QUARANTINE_FAILED, INSUFFICIENT_STORAGE, replyForAction } from './filter-replies.js';
 import type { InspectionOutcome, Inspector } from './inspector.js';
 import { oversizedInspection } from '../core/inspect.js';
 import { headerFactsOf } from '../message/header-facts.js';
@@ -65,7 +66,8 @@ export interface FilterReport {
 /**
  * What the ingress does with the message. `relay`: pass it on with these header
  * operations (and, when asked, the edited bytes); the final reply is the next hop's.
- * `quarantined`: held, the reply given (a stored copy is durable already). `refuse`: this
+ * `quarantined`: held (a stored copy is durable already); the ingress answers as for a
+ * relayed message. `refuse`: this
  * one reply, the message goes nowhere.
  */
 export type Disposition =
@@ -75,7 +77,7 @@ export type Disposition =
    * message itself (the MTA's hold queue), with `ops` applied: forged X-Sekisho-* fields
    * removed and the verdict headers added, for the admin who looks at it there.
    */
-  | { readonly kind: 'quarantined'; readonly id: string; readonly reply: SmtpReply; readonly stored: boolean; readonly ops: readonly HeaderOp[]; readonly report: FilterReport }
+  | { readonly kind: 'quarantined'; readonly id: string; readonly stored: boolean; readonly ops: readonly HeaderOp[]; readonly report: FilterReport }
   | { readonly kind: 'refuse'; readonly reply: SmtpReply; readonly report: FilterReport };
 
 /**
@@ -136,14 +138,20 @@ export function editRequest(action: Action, inspection: Inspection, tag: TagSett
 async function quarantine(input: FilterInput, inspection: Inspection, reason: string, report: FilterReport, deps: FilterDeps): Promise<Disposition> {
   if (deps.quarantine === 'ingress' || input.oversized) {
     const ops = planHeaderOps(input.message, inspection.headers, { stripOwnHeaders: true, addHeaders: verdictHeaders(inspection) });
-    return { kind: 'quarantined', id: input.id, reply: quarantinedReply(input.id), stored: false, ops: ops === 'header-too-large' ? [] : ops, report };
+    return { kind: 'quarantined', id: input.id, stored: false, ops: ops === 'header-too-large' ? [] : ops, report };
   }
   const held = { id: input.id, receivedAt: input.receivedAt, mail: input.mail, rcpts: input.rcpts, client: input.client, verdict: inspection, headers: inspection.headers, sha256: inspection.sha256, reason };
   try {
     await deps.quarantine.put(quarantineMetaOf(held, input.message, new Date()), input.message);
   } catch (err) {
+    if (err instanceof QuarantineFullError) {
+      // Kept by the sender, never dropped or passed: the admin makes room or raises the quota.
+      deps.logger?.warn({ event: 'quarantine-full', tx: input.id, reason: err.reason, detail: err.message }, 'quarantine full: message tempfailed');
+      deps.metrics?.quarantineFull.inc({ reason: err.reason });
+      return { kind: 'refuse', reply: INSUFFICIENT_STORAGE, report: { ...report, failure: 'quarantine-full' } };
+    }
     deps.logger?.error({ err, tx: input.id }, 'quarantine write failed');
     return { kind: 'refuse', reply: QUARANTINE_FAILED, report: { ...report, failure: 'quarantine' } };
   }
-  return { kind: 'quarantined', id: input.id, reply: quarantinedReply(input.id), stored: true, ops: [], report };
+  return { kind: 'quarantined', id: input.id, stored: true, ops: [], report };
 }

@@ -13,6 +13,12 @@ export const INTERNAL_ERROR = SmtpReply.of(451, '4.3.0', 'Internal error, try ag
 /** The quarantine copy could not be written: tempfail, the sender keeps the message. */
 export const QUARANTINE_FAILED = SmtpReply.of(451, '4.3.0', 'Cannot store the message, try again later');
 
+/**
+ * RFC 3463 X.3.1, mail system full: the quarantine at its quota or its disk at the floor, or
+ * the process at its budget of message bytes in flight. The sender keeps the message.
+ */
+export const INSUFFICIENT_STORAGE = SmtpReply.of(451, '4.3.1', 'Insufficient system storage, try again later');
+
 /** Every inspection worker busy and the queue full (RFC 3463 X.3.2: system not accepting messages). */
 export const INSPECTION_BUSY = SmtpReply.of(451, '4.3.2', 'Too busy to inspect the message, try again later');
 
@@ -23,7 +29,7 @@ export const HEADER_TOO_LARGE = SmtpReply.of(554, '5.6.0', 'Message header too l
  * The end of DATA: what the policy's action means on the wire. `pass` and `tag` relay the
  * (edited) message and the client gets the next hop's final reply, so 250 only ever
  * follows the next hop's 250; `quarantine` answers 250 only once the quarantine copy is
- * durable (quarantinedReply), never before.
+ * durable, never before; the proxy words that 250 as its next hop words its own (no tells).
  */
 export function replyForAction(action: Action): SmtpReply | 'relay' | 'quarantine' {
   switch (action.kind) {
@@ -37,12 +43,4 @@ export function replyForAction(action: Action): SmtpReply | 'relay' | 'quarantin
     case 'tempfail':
       return SmtpReply.of(451, '4.7.1', action.reply);
   }
-}
-
-/**
- * The client's reply once a message is safely in quarantine. It does not say "quarantined":
- * the sender may be the attacker, probing what gets through.
- */
-export function quarantinedReply(id: string): SmtpReply {
-  return SmtpReply.of(250, '2.0.0', `Ok: queued as ${id}`);
 }

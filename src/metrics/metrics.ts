@@ -32,6 +32,8 @@ export class Metrics {
   readonly smtpConnections: Counter;
   readonly smtpActiveConnections: Gauge;
   readonly smtpReplies: Counter<'stage' | 'class'>;
+  readonly smtpDeadlines: Counter<'breach'>;
+  readonly inflightRefused: Counter;
   readonly upstreamErrors: Counter<'kind'>;
   readonly upstreamLatency: Histogram;
   readonly scanDuration: Histogram;
@@ -46,6 +48,7 @@ export class Metrics {
   readonly inspectWorkersBusy: Gauge;
   readonly inspectWorkerRestarts: Counter<'reason'>;
   readonly inspectQueueFull: Counter;
+  readonly quarantineFull: Counter<'reason'>;
   readonly milterConnections: Counter;
   readonly milterActiveConnections: Gauge;
   readonly milterReplies: Counter<'reply'>;
@@ -65,6 +68,17 @@ export class Metrics {
     this.smtpConnections = new Counter({ name: 'sekisho_smtp_connections_total', help: 'SMTP client connections accepted.', registers: r });
     this.smtpActiveConnections = new Gauge({ name: 'sekisho_smtp_active_connections', help: 'SMTP client connections open now.', registers: r });
     this.smtpReplies = new Counter({ name: 'sekisho_smtp_replies_total', help: 'Replies to SMTP clients, by session stage and reply class.', labelNames: ['stage', 'class'], registers: r });
+    this.smtpDeadlines = new Counter({
+      name: 'sekisho_smtp_client_deadlines_total',
+      help: 'SMTP clients cut with 421 for breaking a deadline (transaction-deadline, data-deadline, data-rate: slowloris).',
+      labelNames: ['breach'],
+      registers: r,
+    });
+    this.inflightRefused = new Counter({
+      name: 'sekisho_inflight_refused_total',
+      help: 'Messages tempfailed (451 4.3.1) because keeping them would take the process past smtp.max_inflight_bytes.',
+      registers: r,
+    });
     this.upstreamErrors = new Counter({ name: 'sekisho_upstream_errors_total', help: 'Next-hop failures (no reply could be had), by kind.', labelNames: ['kind'], registers: r });
     this.upstreamLatency = new Histogram({
       name: 'sekisho_upstream_latency_seconds',
@@ -99,6 +113,12 @@ export class Metrics {
       registers: r,
     });
     this.inspectQueueFull = new Counter({ name: 'sekisho_inspect_queue_full_total', help: 'Messages refused with 451 4.3.2 because the inspection queue was full.', registers: r });
+    this.quarantineFull = new Counter({
+      name: 'sekisho_quarantine_full_total',
+      help: 'Messages the policy would quarantine that got 451 4.3.1 because the quarantine was at quarantine.max_bytes / max_messages or its disk at min_free_bytes, by reason.',
+      labelNames: ['reason'],
+      registers: r,
+    });
     this.milterConnections = new Counter({ name: 'sekisho_milter_connections_total', help: 'Milter connections from the MTA accepted.', registers: r });
     this.milterActiveConnections = new Gauge({ name: 'sekisho_milter_active_connections', help: 'Milter connections from the MTA open now.', registers: r });
     this.milterReplies = new Counter({
@@ -122,14 +142,43 @@ export class Metrics {
       aggregator: 'first',
     });
     this.buildInfo.set({ version, node: process.version }, 1);
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client's totals of active handles, requests and resources are gauges named
+      // *_total, which the exposition format keeps for counters (promtool check metrics
+      // fails on them). The per-type gauges beside them (nodejs_active_handles{type}) stay,
+      // and sum() of those is the same figure.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    }
     // Series that alert rules take rates of exist from the start, at zero.
     for (const verdict of VERDICTS) for (const action of ACTIONS) this.messages.inc({ ingress: 'smtp', verdict, action }, 0);
     for (const stage of STAGES) for (const cls of CLASSES) this.smtpReplies.inc({ stage, class: cls }, 0);
     for (const kind of UPSTREAM_ERRORS) this.upstreamErrors.inc({ kind }, 0);
     for (const result of ['ok', 'refused']) this.configReloads.inc({ result }, 0);
     for (const reason of ['deadline', 'crash', 'memory']) this.inspectWorkerRestarts.inc({ reason }, 0);
+    for (const reason of ['max-bytes', 'max-messages', 'free-space']) this.quarantineFull.inc({ reason }, 0);
+    for (const breach of ['transaction-deadline', 'data-deadline', 'data-rate']) this.smtpDeadlines.inc({ breach }, 0);
     if (options.processMetrics ?? true) this.watchEventLoop();
+  }
+
+  /** Message bytes held in flight now, against smtp.max_inflight_bytes. */
+  watchInflight(inflight: { readonly used: number; readonly limit: number }): void {
+    new Gauge({
+      name: 'sekisho_inflight_bytes',
+      help: 'Bytes of messages this process holds now (collecting, inspecting, relaying, storing).',
+      registers: [this.registry],
+      collect() {
+        this.set(inflight.used);
+      },
+    });
+    new Gauge({
+      name: 'sekisho_inflight_bytes_limit',
+      help: 'smtp.max_inflight_bytes: past it new messages get 451 4.3.1.',
+      registers: [this.registry],
+      collect() {
+        this.set(inflight.limit);
+      },
+    });
   }
 
   /** The milter ingress is serving: its series exist from the start, at zero, like the proxy's. */

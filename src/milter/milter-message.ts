@@ -1,3 +1,4 @@
+import type { InflightBytes } from '../message/inflight-bytes.js';
 import type { MessageBuffers } from '../message/message-buffers.js';
 
 const CRLF = Buffer.from('\r\n', 'latin1');
@@ -26,14 +27,39 @@ export class MilterMessage {
   private headersEnded = false;
   /** Bytes the MTA sent, kept or not. */
   size = 0;
+  /** Bytes taken from the process's in-flight budget, given back by release(). */
+  private taken = 0;
+  /** Keeping it would have taken the process past smtp.max_inflight_bytes: nothing is kept. */
+  overBudget = false;
 
   constructor(
     private readonly maxBytes: number,
     private readonly leadingSpace: boolean,
+    private readonly inflight: InflightBytes,
   ) {}
 
   get overLimit(): boolean {
     return this.size > this.maxBytes;
+  }
+
+  /** The transaction is over: its bytes leave the budget. */
+  release(): void {
+    this.inflight.give(this.taken);
+    this.taken = 0;
+  }
+
+  /** Takes n bytes of the budget, or gives up keeping anything of this message. */
+  private keep(n: number): boolean {
+    if (this.overBudget) return false;
+    if (this.inflight.tryTake(n)) {
+      this.taken += n;
+      return true;
+    }
+    this.overBudget = true;
+    this.headerParts.length = 0;
+    this.bodyParts.length = 0;
+    this.release();
+    return false;
   }
 
   /** The header block as rebuilt so far, for the log and the over-limit verdict. */
@@ -46,7 +72,7 @@ export class MilterMessage {
     const n = parts.reduce((sum, p) => sum + p.length, 0);
     this.size += n;
     // A header block past the limit is not kept whole; the edit step could not trust it anyway.
-    if (!this.overLimit) {
+    if (!this.overLimit && this.keep(n)) {
       this.headerParts.push(...parts);
       this.headerBytes += n;
     }
@@ -57,6 +83,7 @@ export class MilterMessage {
     if (this.headersEnded) return;
     this.headersEnded = true;
     this.size += CRLF.length;
+    if (!this.keep(CRLF.length)) return;
     this.headerParts.push(CRLF);
     this.headerBytes += CRLF.length;
   }
@@ -64,7 +91,7 @@ export class MilterMessage {
   body(chunk: Buffer): void {
     this.endHeaders();
     this.size += chunk.length;
-    if (this.overLimit || chunk.length === 0) return;
+    if (this.overLimit || chunk.length === 0 || !this.keep(chunk.length)) return;
     this.bodyParts.push(chunk);
     this.bodyBytes += chunk.length;
   }

@@ -49,8 +49,12 @@ export function endOfMessage(disposition: Disposition, wire: MilterWire): EndOfM
 export const TEMPFAIL_ANSWER: EndOfMessage = { replies: [{ kind: 'tempfail' }], label: 'tempfail' };
 
 /**
- * The hold reason Postfix logs ("milter-hold: sekisho: …") and `postcat` shows: the
- * verdict and the finding codes, never the finding text (it may carry the sender's words).
+ * The quarantine reason: the verdict and the finding codes, never the finding text (it may
+ * carry the sender's words). Sendmail keeps it with the queued message and logs it
+ * ("milter=…, quarantine=…"). Postfix reads it and drops it (milter8.c: "XXX What to do
+ * with the reason text?"): its log says only "milter-hold: END-OF-MESSAGE from …: milter
+ * triggers HOLD action" (seen with Postfix 3.7), so there the verdict headers sent with
+ * the hold (`postcat -hq ID`) and sekisho's transaction line (`queue_id`) tell why.
  */
 function quarantineReason(d: Extract<Disposition, { kind: 'quarantined' }>): string {
   const inspection = d.report.inspection;
@@ -62,13 +66,27 @@ function quarantineReason(d: Extract<Disposition, { kind: 'quarantined' }>): str
  * One header operation as a milter packet. Values go with "\n" between folded lines, as
  * the MTA stores them; with HDR_LEADSPC negotiated Postfix adds no space after the colon
  * itself (MILTER8_HDR_SPACE), so ours goes in front. An empty CHGHEADER value deletes.
+ *
+ * Insert indexes are one past the operation's. The MTA's own Received header is the first
+ * header of its queue file and the filter never sees it (Postfix milter8_header(): "Don't
+ * expose our first (received) header"; Sendmail likewise), but SMFIR_INSHEADER counts it:
+ * milter8.c passes index + 1 to cleanup_ins_header(), so index 0 goes *above* the MTA's
+ * Received and index 1 just below it (cleanup_milter.c: "header insert operations are
+ * relative to the content as delivered, that is, including our own first (received)
+ * header"). Index 0 would put the verdict above the trace header of the hop that added it
+ * (RFC 5321 §4.4 wants that one at the top), unlike the proxy path, where the MTA behind
+ * sekisho puts its Received above them. It would also end the MTA's hiding of its own
+ * header: from then on CHGHEADER skips our field instead of the MTA's Received, and a
+ * milter after sekisho is shown the MTA's Received but not our first field (cleanup_milter.c:
+ * "None of the above is applicable after a Milter inserts a header before our own
+ * Received: header"). CHGHEADER indexes need no shift: they count from after it.
  */
 function headerReply(op: HeaderOp, wire: MilterWire): MilterReply {
   if (op.kind === 'delete') return { kind: 'chgheader', index: op.index, name: op.name, value: '' };
   const value = `${wire.leadingSpace ? ' ' : ''}${op.value.replace(/\r\n/g, '\n')}`;
   switch (op.kind) {
     case 'insert':
-      return { kind: 'insheader', index: op.index, name: op.name, value };
+      return { kind: 'insheader', index: op.index + 1, name: op.name, value };
     case 'add':
       return { kind: 'addheader', name: op.name, value };
     case 'change':

@@ -4,6 +4,7 @@ import type { MilterListen } from '../config/values.js';
 import type { FilterDeps } from '../filter/filter-message.js';
 import type { Inspector } from '../filter/inspector.js';
 import type { Logger } from '../log/logger.js';
+import type { InflightBytes } from '../message/inflight-bytes.js';
 import { MessageBuffers } from '../message/message-buffers.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Policy } from '../policy/decide.js';
@@ -51,10 +52,10 @@ export class MilterServer {
     private readonly inspector: Inspector,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    private readonly inflight: InflightBytes,
   ) {
     this.filterDeps = this.filterDepsOf(settings, quarantineStore);
     this.server = net.createServer((socket) => this.accept(socket));
-    this.server.on('error', (err) => this.logger.error({ err }, 'milter server error'));
     metrics.initMilter();
   }
 
@@ -120,6 +121,8 @@ export class MilterServer {
       this.server.once('error', onError);
       this.server.once('listening', () => {
         this.server.off('error', onError);
+        // From now on an error is the running server's (a failed listen is the caller's, once).
+        this.server.on('error', (err) => this.logger.error({ err }, 'milter server error'));
         resolve();
       });
       start();
@@ -144,7 +147,7 @@ export class MilterServer {
       if (!socket.destroyed) socket.write(replies.length === 1 && replies[0] ? encodeReply(replies[0]) : Buffer.concat(replies.map(encodeReply)));
     };
     const session = new MilterSession(
-      { logger: this.logger, metrics: this.metrics, buffers: this.buffers, settings: () => this.settings, filter: () => this.filterDeps },
+      { logger: this.logger, metrics: this.metrics, buffers: this.buffers, inflight: this.inflight, settings: () => this.settings, filter: () => this.filterDeps },
       send,
       { connection, address },
     );

@@ -1,5 +1,6 @@
 import { filterMessage, type Disposition, type FilterDeps } from '../filter/filter-message.js';
 import type { Logger } from '../log/logger.js';
+import type { InflightBytes } from '../message/inflight-bytes.js';
 import type { MessageBuffers } from '../message/message-buffers.js';
 import type { ClientIdentity } from '../message/smtp-envelope.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -25,6 +26,8 @@ export interface MilterSessionContext {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly buffers: MessageBuffers;
+  /** The process's budget of message bytes in flight, shared with the proxy. */
+  readonly inflight: InflightBytes;
   settings(): MilterSettings;
   /** The filter's dependencies as configured now (ingress "milter", edits as operations). */
   filter(): FilterDeps;
@@ -229,13 +232,14 @@ export class MilterSession {
     const tx = this.transaction;
     if (!tx) throw outOfOrder(command, 'outside a transaction');
     // Sendmail sends DATA only when asked; the first header starts the message either way.
-    this.message ??= new MilterMessage(this.context.settings().maxMessageBytes, (this.protocol & C.SMFIP_HDR_LEADSPC) !== 0);
+    this.message ??= new MilterMessage(this.context.settings().maxMessageBytes, (this.protocol & C.SMFIP_HDR_LEADSPC) !== 0, this.context.inflight);
     return this.message;
   }
 
   private abandon(): void {
     const tx = this.transaction;
     this.transaction = undefined;
+    this.message?.release();
     this.message = undefined;
     if (tx) this.log(tx.logRecord('abandoned', undefined));
   }
@@ -243,6 +247,18 @@ export class MilterSession {
   /** The filter's disposition as the end-of-message answer, within our own deadline. */
   private async endOfBody(tx: MilterTransaction, collected: MilterMessage): Promise<void> {
     const settings = this.context.settings();
+    if (collected.overBudget) {
+      // The process holds smtp.max_inflight_bytes already: the MTA keeps this one and retries.
+      tx.size = collected.size;
+      tx.failure = 'inflight-budget';
+      this.context.metrics.inflightRefused.inc();
+      this.context.logger.warn({ event: 'inflight-budget', tx: tx.id, size: collected.size, used: this.context.inflight.used, limit: this.context.inflight.limit }, 'messages in flight over smtp.max_inflight_bytes: tempfailed');
+      this.context.metrics.milterReplies.inc({ reply: TEMPFAIL_ANSWER.label });
+      this.send(TEMPFAIL_ANSWER.replies);
+      this.log(tx.logRecord(TEMPFAIL_ANSWER.label, undefined));
+      this.clearMessageMacros();
+      return;
+    }
     const deps = this.context.filter();
     const message = collected.build(this.context.buffers);
     tx.size = collected.size;
@@ -260,10 +276,11 @@ export class MilterSession {
       deps,
     );
     // The buffer goes back only when the filter is done with it, even after our deadline.
-    void filtering.then(
-      () => this.context.buffers.give(message),
-      () => this.context.buffers.give(message),
-    );
+    const done = () => {
+      this.context.buffers.give(message);
+      collected.release();
+    };
+    void filtering.then(done, done);
     let answer: EndOfMessage;
     let disposition: Disposition | undefined;
     try {

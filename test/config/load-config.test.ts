@@ -27,6 +27,7 @@ describe('configuration', () => {
     const { config } = loadConfig(path.resolve(__dirname, '../../config/docker.yaml'));
     expect(config.smtp.listen).toEqual({ host: '0.0.0.0', port: 2525 });
     expect(config.smtp.upstream).toEqual({ kind: 'outbox', dir: '/app/var/outbox' });
+    expect(config.milter.listen).toEqual({ kind: 'tcp', host: '0.0.0.0', port: 8891 });
   });
 
   it('fills defaults and parses durations, sizes and addresses', () => {
@@ -36,7 +37,8 @@ describe('configuration', () => {
     expect(config.smtp.listen).toEqual({ host: '::1', port: 25 });
     expect(config.smtp.upstream).toEqual({ kind: 'smtp', host: '127.0.0.1', port: 10026 });
     expect(config.smtp.max_message_bytes).toBe(10 * 1024 * 1024);
-    expect(config.smtp.timeouts).toEqual({ idle: 300_000, upstream_connect: 30_000, upstream_command: 250, upstream_data: 90_000, shutdown_grace: 30_000 });
+    expect(config.smtp.timeouts).toEqual({ idle: 300_000, transaction: 1_800_000, data: 900_000, data_rate_grace: 60_000, upstream_connect: 30_000, upstream_command: 250, upstream_data: 90_000, shutdown_grace: 30_000 });
+    expect(config.smtp.min_data_rate).toBe(128);
     expect(config.smtp.workers).toBe(1);
     expect(config.smtp.upstream_tls).toEqual({ starttls: 'opportunistic', verify: true });
     expect(config.log.level).toBe('info');

@@ -75,7 +75,7 @@ describe('smtp.workers', () => {
 
   it('/metrics on the primary adds up every worker; /readyz counts the workers listening', async () => {
     const sink = await TestSink.start();
-    const daemon = DaemonProcess.start(`${yaml(sink.url)}admin:\n  listen: 127.0.0.1:0\n`);
+    const daemon = DaemonProcess.start(`${yaml(sink.url)}admin:\n  listen: 127.0.0.1:0\n  metrics_token: cluster-metrics-token-1\n`);
     cleanup.push(() => daemon.kill(), () => sink.stop());
     const workers = await daemon.waitFor((l) => l['event'] === 'listening' && typeof l['smtp'] === 'string', 2);
     const port = await daemon.port();
@@ -88,12 +88,12 @@ describe('smtp.workers', () => {
     }
     const served = await daemon.waitFor((l) => l['event'] === 'transaction', 12);
     expect(new Set(served.map((l) => l['pid']))).toEqual(new Set(workers.map((l) => l['pid'])));
-    const text = await (await fetch(`${admin}/metrics`)).text();
+    const text = await (await fetch(`${admin}/metrics`, { headers: { authorization: 'Bearer cluster-metrics-token-1' } })).text();
     expect(text).toContain('sekisho_messages_total{ingress="smtp",verdict="clean",action="pass"} 12');
     expect(text).toContain('sekisho_smtp_connections_total 12');
     // Build info is one process's, not the sum of three.
     expect(text).toMatch(/^sekisho_build_info\{version="[^"]+",node="[^"]+"\} 1$/m);
-    const ready = (await (await fetch(`${admin}/readyz`)).json()) as { checks: { listening: { detail: string } } };
+    const ready = (await (await fetch(`${admin}/readyz`, { headers: { authorization: 'Bearer cluster-metrics-token-1' } })).json()) as { checks: { listening: { detail: string } } };
     expect(ready.checks.listening.detail).toBe('2 of 2 workers listening');
   });
 });

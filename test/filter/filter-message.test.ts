@@ -96,7 +96,7 @@ describe('filterMessage', () => {
     if (d.kind !== 'quarantined') return;
     expect(d.stored).toBe(true);
     expect(d.id).toBe(input.id);
-    expect(d.reply.toString()).toBe(`250 2.0.0 Ok: queued as ${input.id}`);
+    expect(d.ops).toEqual([]);
     const meta = await deps.store.get(input.id);
     expect(meta).toMatchObject({ mail_from: 'sender@partner.example', rcpt_to: ['user@example.net'], rcpt_params: [{ notify: ['FAILURE'] }], verdict: d.report.inspection?.verdict });
     expect(meta?.subject).toBe(d.report.inspection?.headers.subject);

@@ -66,6 +66,24 @@ export class DaemonProcess {
     return Number(String(line!['smtp']).split(':').pop());
   }
 
+  /** Where the milter listens, from the "listening" line: "127.0.0.1:PORT" or "unix:/path". */
+  async milterAddress(): Promise<string> {
+    const [line] = await this.waitFor((l) => l['event'] === 'listening' && typeof l['milter'] === 'string');
+    return String(line!['milter']);
+  }
+
+  /** The milter's TCP port (milter.listen 127.0.0.1:0 picks one). */
+  async milterPort(): Promise<number> {
+    const address = await this.milterAddress();
+    if (address.startsWith('unix:')) throw new Error(`the milter listens on ${address}, not on a TCP port`);
+    return Number(address.split(':').pop());
+  }
+
+  /** Its transaction log lines so far (one per message, whatever the ingress). */
+  transactions(): Array<Record<string, unknown>> {
+    return this.lines.filter((l) => l['event'] === 'transaction');
+  }
+
   /** The admin HTTP port, from its "listening" line. */
   async adminPort(): Promise<number> {
     const [line] = await this.waitFor((l) => l['event'] === 'listening' && typeof l['admin'] === 'string');
@@ -74,6 +92,17 @@ export class DaemonProcess {
 
   signal(name: NodeJS.Signals): void {
     this.proc.kill(name);
+  }
+
+  /** SIGTERM, as an init system stops it; SIGKILL when it has not exited after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.kill(), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Teardown: SIGKILL if it is still running. */

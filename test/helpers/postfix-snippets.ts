@@ -132,3 +132,59 @@ export function afterQueueSnippet(o: AfterQueueOptions = {}): PostfixSnippet {
 export function plainSmtpdService(address: string): string {
   return service(address, 'inet', ['n', '-', 'n', '-', '-'], 'smtpd', []);
 }
+
+export interface MilterSnippetOptions {
+  /** sekisho's milter.listen as Postfix spells it: inet:host:port or unix:/path. */
+  readonly milter?: string;
+  /** The release smtpd: where sekisho sends what it releases from its store (smtp.upstream). */
+  readonly release?: string;
+}
+
+/**
+ * Milter (MILTER_README): Postfix's smtpd passes each message to sekisho before it says
+ * 250; sekisho answers with header edits, a quarantine, a reject or a tempfail. The release
+ * smtpd takes the messages released from sekisho's own quarantine store back in.
+ *
+ * The timeouts: sekisho answers every command before the end of the message at once (it
+ * asks for no reply to most), and the end of the message within inspect.time_budget (10s)
+ * plus 5s, or it tempfails itself. milter_content_timeout (sending the message and waiting
+ * for that answer) stays well above that, and far below smtpd_timeout (300s).
+ */
+export function milterSnippet(o: MilterSnippetOptions = {}): PostfixSnippet {
+  const milter = o.milter ?? 'inet:127.0.0.1:8891';
+  const release = o.release ?? '127.0.0.1:10026';
+  return {
+    mainCf: [
+      '# Every message smtpd receives goes through sekisho before Postfix answers 250.',
+      `smtpd_milters = ${milter}`,
+      'milter_protocol = 6',
+      '# sekisho down or not answering: 4xx, the client keeps the message and retries.',
+      '# (accept would let mail through unscanned; 3.11 changed the default to shutdown.)',
+      'milter_default_action = tempfail',
+      '# sekisho is on loopback: a connection is made at once or not at all.',
+      'milter_connect_timeout = 10s',
+      '# Each command before the end of the message (sekisho answers at once).',
+      'milter_command_timeout = 30s',
+      '# Sending the message and waiting for the verdict: above sekisho\'s own deadline',
+      '# (inspect.time_budget + 5s, then it tempfails), below smtpd_timeout (300s).',
+      'milter_content_timeout = 60s',
+    ].join('\n'),
+    masterCf: [
+      '# Release re-injection: messages released from sekisho\'s quarantine store come',
+      '# back in here (sekisho\'s smtp.upstream). No milters: a released message would',
+      '# be inspected and quarantined again. Loopback only.',
+      service(release, 'inet', ['n', '-', 'n', '-', '-'], 'smtpd', [
+        'smtpd_milters=',
+        'smtpd_client_restrictions=',
+        'smtpd_helo_restrictions=',
+        'smtpd_sender_restrictions=',
+        'smtpd_relay_restrictions=',
+        'smtpd_recipient_restrictions=permit_mynetworks,reject',
+        'smtpd_data_restrictions=',
+        'mynetworks=127.0.0.0/8',
+        'smtpd_authorized_xforward_hosts=127.0.0.0/8',
+        'receive_override_options=no_unknown_recipient_checks,no_header_body_checks',
+      ]),
+    ].join('\n'),
+  };
+}

@@ -86,6 +86,11 @@ export class SmtpTestClient {
     this.socket.destroy();
   }
 
+  /** Raw bytes, no reply awaited (a slow client dripping its message). */
+  write(bytes: string | Buffer): boolean {
+    return this.socket.destroyed ? false : this.socket.write(bytes);
+  }
+
   /** Resolves when the server closes the connection. */
   closed(): Promise<void> {
     if (this.closedError) return Promise.resolve();

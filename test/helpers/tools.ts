@@ -22,7 +22,7 @@ export function requireTool(name: string): string {
   }
   throw new Error(
     `${name} is required by this test but was not found on PATH or in ${SBIN.join(', ')}. These tests never skip. ` +
-      'Install the tools as .ci/run does: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix swaks openssl zip p7zip-full chromium prometheus ' +
+      'Install the tools as .ci/run does: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix swaks miltertest openssl zip p7zip-full chromium prometheus ' +
       '(debconf "postfix/main_mailer_type" = "No configuration").',
   );
 }

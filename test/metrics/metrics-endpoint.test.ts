@@ -92,7 +92,11 @@ describe('GET /metrics, /healthz, /readyz on the admin port', () => {
     writeFileSync(tmp, 'not a directory');
     const broken = await fetch(`${base}/readyz`);
     expect(broken.status).toBe(503);
-    expect(await broken.json()).toMatchObject({ status: 'not ready', checks: { quarantine: { ok: false, detail: expect.stringMatching(/ENOTDIR/) } } });
+    // Without a token: what is wrong, but no path, address or banner.
+    const body = await broken.text();
+    expect(JSON.parse(body)).toEqual({ status: 'not ready', checks: { listening: { ok: true }, next_hop: { ok: true }, quarantine: { ok: false, problem: 'quarantine not writable' } } });
+    expect(body).not.toContain(proxy.loaded.config.quarantine.dir);
+    expect(body).not.toContain('127.0.0.1');
     expect(sink.messages).toHaveLength(0);
   });
 
@@ -101,9 +105,14 @@ describe('GET /metrics, /healthz, /readyz on the admin port', () => {
     const gone = sink.url;
     await sink.stop();
     // A second daemon in front of the stopped sink (the fixture stops both after the test).
-    const { proxy } = await relay.start({}, { admin: { listen: '127.0.0.1:0' }, smtp: { upstream: gone } });
-    const down = await fetch(`http://127.0.0.1:${proxy.daemon.adminAddress?.port}/readyz`);
+    const { proxy } = await relay.start({}, { admin: { listen: '127.0.0.1:0', token: TOKEN }, smtp: { upstream: gone } });
+    const url = `http://127.0.0.1:${proxy.daemon.adminAddress?.port}/readyz`;
+    const down = await fetch(url);
     expect(down.status).toBe(503);
-    expect(await down.json()).toMatchObject({ status: 'not ready', checks: { listening: { ok: true }, next_hop: { ok: false, detail: expect.stringMatching(/ECONNREFUSED/) } } });
+    expect(await down.json()).toMatchObject({ status: 'not ready', checks: { listening: { ok: true }, next_hop: { ok: false, problem: 'next hop not answering' } } });
+    // The admin's token (or the metrics token) asks for the details.
+    const detailed = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(await detailed.json()).toMatchObject({ checks: { next_hop: { ok: false, detail: expect.stringMatching(/ECONNREFUSED/) } } });
+    expect(await (await fetch(url, { headers: { authorization: 'Bearer not-the-token-at-all' } })).json()).toMatchObject({ checks: { next_hop: { ok: false, problem: 'next hop not answering' } } });
   });
 });

@@ -12,6 +12,7 @@ import { Metrics } from '../../src/metrics/metrics.js';
 import { decodeReply, encodeCommand, FrameReader, type MilterCommand, type MilterReply } from '../../src/milter/milter-codec.js';
 import * as C from '../../src/milter/milter-constants.js';
 import { MilterServer } from '../../src/milter/milter-server.js';
+import { InflightBytes } from '../../src/message/inflight-bytes.js';
 import { FileQuarantineStore } from '../../src/quarantine/file-store.js';
 import { LogCapture, merge } from '../helpers/proxy-harness.js';
 import { prng } from '../helpers/prng.js';
@@ -226,17 +227,18 @@ describe('milter: messages and their answers', () => {
     expect(metrics).toContain('sekisho_milter_replies_total{reply="accept"} 1');
   });
 
-  it('brand impersonation that the policy tags: verdict headers inserted at the top, Subject changed, with their own leading space', async () => {
+  it('brand impersonation that the policy tags: verdict headers inserted under the MTA\'s Received, Subject changed, with their own leading space', async () => {
     const m = await startMilter();
     const { mta } = await negotiated(m.port);
     mta.send(...CONNECT, ...messageCommands(sample('06-display-name-only.eml')));
     const replies = await mta.endOfMessage();
     expect(replies.at(-1)).toEqual({ kind: 'accept' });
     const inserted = replies.filter((r) => r.kind === 'insheader');
+    // 1, 2, 3: under the MTA's own Received (Postfix hides it from milters but counts it for inserts).
     expect(inserted.map((r) => r.kind === 'insheader' && [r.index, r.name])).toEqual([
-      [0, 'X-Sekisho-Verdict'],
-      [1, 'X-Sekisho-Score'],
-      [2, 'X-Sekisho-Findings'],
+      [1, 'X-Sekisho-Verdict'],
+      [2, 'X-Sekisho-Score'],
+      [3, 'X-Sekisho-Findings'],
     ]);
     expect(inserted[0]).toMatchObject({ value: ' suspicious' });
     const subject = replies.find((r) => r.kind === 'chgheader');
@@ -328,6 +330,21 @@ describe('milter: messages and their answers', () => {
     expect((await new FileQuarantineStore(m.quarantineDir).list({})).entries).toHaveLength(0);
   });
 
+  it('a message that would take the process past smtp.max_inflight_bytes is TEMPFAIL; the budget comes back for the next', async () => {
+    const m = await startMilter({ smtp: { max_inflight_bytes: 40_000 } });
+    const { mta } = await negotiated(m.port);
+    const big = Buffer.concat([Buffer.from('From: a@partner.example\r\nSubject: big\r\n\r\n'), Buffer.alloc(60_000, 'y')]);
+    mta.send(...CONNECT, ...messageCommands(big), { kind: 'abort' });
+    expect(await mta.endOfMessage()).toEqual([{ kind: 'tempfail' }]);
+    mta.send(...messageCommands(sample('01-clean-japanese.eml')), { kind: 'abort' });
+    expect(await mta.endOfMessage()).toEqual([{ kind: 'accept' }]);
+    expect(m.logs.transactions().map((t) => [t['outcome'], t['reason']])).toEqual([
+      ['tempfail', 'inflight-budget'],
+      ['accept', undefined],
+    ]);
+    expect(await m.metrics.registry.metrics()).toMatch(/^sekisho_inflight_bytes 0$/m);
+  });
+
   it('several messages per connection; ABORT mid-message resets the transaction and the next one is whole', async () => {
     const m = await startMilter();
     const { mta } = await negotiated(m.port);
@@ -357,7 +374,7 @@ describe('milter: faults of our own are tempfails', () => {
   const logger = () => createLogger('silent');
   async function serverWith(inspector: Inspector, answerDeadlineMs = 10_000) {
     const loaded = validateConfig('t.yaml', { smtp: { upstream: 'outbox:/tmp/x' }, milter: { listen: '127.0.0.1:0' } });
-    const server = new MilterServer({ ...milterSettings(loaded), answerDeadlineMs }, new FileQuarantineStore(mkdtempSync(path.join(os.tmpdir(), 'sekisho-mq-'))), inspector, logger(), new Metrics('t', { processMetrics: false }));
+    const server = new MilterServer({ ...milterSettings(loaded), answerDeadlineMs }, new FileQuarantineStore(mkdtempSync(path.join(os.tmpdir(), 'sekisho-mq-'))), inspector, logger(), new Metrics('t', { processMetrics: false }), new InflightBytes(1 << 30));
     const address = await server.listen({ kind: 'tcp', host: '127.0.0.1', port: 0 });
     cleanups.push(() => server.drain());
     return address.port ?? 0;

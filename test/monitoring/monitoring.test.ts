@@ -21,6 +21,7 @@ const EXPECTED_ALERTS = [
   'SekishoScanLatencyHigh',
   'SekishoUnscannableSpike',
   'SekishoQuarantineGrowing',
+  'SekishoQuarantineFull',
   'SekishoConfigReloadFailed',
   'SekishoInspectQueueSaturated',
   'SekishoInspectQueueFull',
@@ -30,6 +31,9 @@ const EXPECTED_ALERTS = [
 ];
 
 const EXPECTED_PANELS = [
+  'Milter connections',
+  'Milter answers by reply',
+  'Milter connections closed on errors',
   'Throughput by verdict',
   'Throughput by action',
   'Findings by detector',
@@ -53,7 +57,7 @@ const EXPECTED_PANELS = [
   'Version',
 ];
 
-const EXPECTED_ROWS = ['Overview', 'Traffic', 'Detections', 'Inspection', 'SMTP and next hop', 'Quarantine', 'Operations', 'Process'];
+const EXPECTED_ROWS = ['Overview', 'Traffic', 'Detections', 'Inspection', 'SMTP and next hop', 'Milter', 'Quarantine', 'Operations', 'Process'];
 
 // ---- files --------------------------------------------------------------------------
 
@@ -131,6 +135,7 @@ interface Defined {
 async function definedMetrics(): Promise<Defined> {
   const metrics = new Metrics('test');
   metrics.watchQuarantine(async () => ({ messages: 0, bytes: 0 }));
+  metrics.watchInflight({ used: 0, limit: 1 });
   const json = await metrics.registry.getMetricsAsJSON();
   const labels = new Map<string, Set<string>>();
   const values = new Map<string, Map<string, Set<string>>>();

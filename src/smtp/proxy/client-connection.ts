@@ -2,15 +2,18 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import { filterMessage, type Disposition, type FilterDeps } from '../../filter/filter-message.js';
-import { INTERNAL_ERROR } from '../../filter/filter-replies.js';
+import { INSUFFICIENT_STORAGE, INTERNAL_ERROR } from '../../filter/filter-replies.js';
 import type { Logger } from '../../log/logger.js';
 import type { MessageBuffers } from '../../message/message-buffers.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { NextHopSession } from '../next-hop/next-hop.js';
 import { NextHopError } from '../next-hop/next-hop-error.js';
 import type { SmtpReply } from '../smtp-reply.js';
+import type { AcceptedReplyShape } from './accepted-reply-shape.js';
 import { collectMessage } from './message-collector.js';
-import { messageTooBig, nextHopFailureReply } from './proxy-replies.js';
+import { ClientDeadline, type DeadlineBreach, type DeadlineSettings } from './client-deadline.js';
+import type { InflightBytes } from '../../message/inflight-bytes.js';
+import { DATA_DEADLINE, DATA_TOO_SLOW, messageTooBig, nextHopFailureReply, TRANSACTION_DEADLINE } from './proxy-replies.js';
 import { clientIdentityOf, mailCommandOf, rcptCommandOf } from './smtp-server-envelope.js';
 import { Transaction, type Outcome } from './transaction.js';
 
@@ -23,6 +26,13 @@ export interface ConnectionContext {
   /** The filter's dependencies as configured now (they change on reload). */
   filter(): FilterDeps;
   readonly metrics: Metrics;
+  /** The next hop's usual 250, which a quarantined message's 250 imitates (no tells). */
+  readonly acceptedShape: AcceptedReplyShape;
+  deadlines(): DeadlineSettings;
+  /** The process's budget of message bytes in flight (smtp.max_inflight_bytes), shared with the milter. */
+  readonly inflight: InflightBytes;
+  /** Says `reply` to this client and closes its connection (a deadline it broke). */
+  hangUp(reply: SmtpReply): void;
 }
 
 /**
@@ -37,6 +47,7 @@ export class ClientConnection {
   private inFlight: Promise<unknown> | undefined;
   /** The client disconnected; a step still in flight finishes without it. */
   private gone = false;
+  private readonly deadline: ClientDeadline;
 
   constructor(
     readonly session: SMTPServerSession,
@@ -46,7 +57,9 @@ export class ClientConnection {
     readonly countedForLimit: boolean,
     private readonly nextHop: NextHopSession,
     private readonly context: ConnectionContext,
-  ) {}
+  ) {
+    this.deadline = new ClientDeadline(context.deadlines, (breach) => this.cut(breach));
+  }
 
   /** A hook is running. */
   get busy(): boolean {
@@ -83,6 +96,7 @@ export class ClientConnection {
     tx.recordMail(reply);
     tx.mailCommand = mailCommandOf(address, session.envelope);
     if (!reply.isPositive) this.finish(tx, outcomeOf(reply), reply);
+    else this.deadline.transaction();
     return reply;
   }
 
@@ -96,10 +110,30 @@ export class ClientConnection {
 
   async data(stream: Readable): Promise<SmtpReply> {
     const tx = this.current();
-    const collected = await collectMessage(stream, this.context.maxMessageBytes(), this.context.buffers);
+    this.deadline.data();
+    let collected;
+    try {
+      collected = await collectMessage(stream, this.context.maxMessageBytes(), this.context.buffers, (n) => this.deadline.received(n), this.context.inflight);
+    } catch (err) {
+      // The connection was closed under the stream: by us at a deadline, or by the client.
+      const breach = this.deadline.breach;
+      if (!breach) throw err;
+      const reply = deadlineReply(breach);
+      this.finish(tx, 'tempfailed', reply);
+      return reply;
+    } finally {
+      this.deadline.stop();
+    }
     if (collected.kind === 'too-big') {
       tx.size = collected.bytes;
       return this.refuse(tx, messageTooBig(this.context.maxMessageBytes()));
+    }
+    if (collected.kind === 'over-budget') {
+      tx.size = collected.bytes;
+      tx.deadline = 'inflight-budget';
+      this.context.metrics.inflightRefused.inc();
+      this.context.logger.warn({ event: 'inflight-budget', tx: tx.id, size: collected.bytes, used: this.context.inflight.used, limit: this.context.inflight.limit }, 'messages in flight over smtp.max_inflight_bytes: tempfailed');
+      return this.refuse(tx, INSUFFICIENT_STORAGE);
     }
     const message = collected.message;
     try {
@@ -108,6 +142,7 @@ export class ClientConnection {
       // Relayed (the next hop's final reply is in, every byte was written), held (durable)
       // or refused: nothing uses the message any more.
       this.context.buffers.give(message);
+      this.context.inflight.give(message.length);
     }
   }
 
@@ -128,13 +163,17 @@ export class ClientConnection {
     switch (disposition.kind) {
       case 'refuse':
         return this.refuse(tx, disposition.reply);
-      case 'quarantined':
+      case 'quarantined': {
         await this.nextHop.reset();
-        this.finish(tx, 'quarantined', disposition.reply);
-        return disposition.reply;
+        // The sender hears what a relayed message gets; the quarantine id is in the log line (tx).
+        const reply = this.context.acceptedShape.imitate();
+        this.finish(tx, 'quarantined', reply);
+        return reply;
+      }
       case 'relay': {
         const outgoing = disposition.message;
         const reply = await this.relay(tx, () => this.nextHop.data(outgoing));
+        this.context.acceptedShape.learn(reply);
         this.finish(tx, outcomeOf(reply), reply);
         return reply;
       }
@@ -189,13 +228,29 @@ export class ClientConnection {
     return this.transaction;
   }
 
+  /** A deadline broke: 421 and the connection closes; nothing was acknowledged, so nothing is lost. */
+  private cut(breach: DeadlineBreach): void {
+    const tx = this.transaction;
+    if (tx) tx.deadline = breach;
+    this.context.metrics.smtpDeadlines.inc({ breach });
+    this.context.logger.warn({ event: 'client-deadline', breach, conn: this.session.id, ip: this.peerAddress, tx: tx?.id }, 'client too slow: connection closed');
+    this.context.hangUp(deadlineReply(breach));
+  }
+
   private finish(tx: Transaction, outcome: Outcome, reply: SmtpReply | undefined): void {
-    if (this.transaction === tx) this.transaction = undefined;
+    if (this.transaction === tx) {
+      this.transaction = undefined;
+      this.deadline.stop();
+    }
     const record = tx.logRecord(outcome, reply, this.context.nextHopDescription);
     if (this.gone && outcome !== 'abandoned') record['client_gone'] = true;
     if ((outcome === 'tempfailed' && tx.nextHopError) || record['client_gone']) this.context.logger.warn(record, 'transaction');
     else this.context.logger.info(record, 'transaction');
   }
+}
+
+function deadlineReply(breach: DeadlineBreach): SmtpReply {
+  return breach === 'data-rate' ? DATA_TOO_SLOW : breach === 'data-deadline' ? DATA_DEADLINE : TRANSACTION_DEADLINE;
 }
 
 function outcomeOf(reply: SmtpReply): Outcome {

@@ -30,3 +30,8 @@ export const TOO_MANY_FROM_CLIENT = SmtpReply.of(421, '4.7.0', 'Too many connect
 export function messageTooBig(limit: number): SmtpReply {
   return SmtpReply.of(552, '5.3.4', `Message size exceeds fixed maximum message size of ${limit} bytes`);
 }
+
+/** Deadlines a client broke (client-deadline.ts): 421, the connection closes, nothing was acknowledged. */
+export const TRANSACTION_DEADLINE = SmtpReply.of(421, '4.4.2', 'Transaction took too long, closing connection');
+export const DATA_DEADLINE = SmtpReply.of(421, '4.4.2', 'Message took too long to send, closing connection');
+export const DATA_TOO_SLOW = SmtpReply.of(421, '4.4.2', 'Message data too slow, closing connection');

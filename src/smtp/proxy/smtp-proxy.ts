@@ -6,6 +6,7 @@ import type { ListenAddress } from '../../config/values.js';
 import type { Logger } from '../../log/logger.js';
 import type { FilterDeps } from '../../filter/filter-message.js';
 import type { Inspector } from '../../filter/inspector.js';
+import type { InflightBytes } from '../../message/inflight-bytes.js';
 import { MessageBuffers } from '../../message/message-buffers.js';
 import type { Metrics, ReplyStage } from '../../metrics/metrics.js';
 import type { Policy } from '../../policy/decide.js';
@@ -13,7 +14,9 @@ import type { TagSettings } from '../../policy/policy-config.js';
 import type { QuarantineStore } from '../../quarantine/quarantine-store.js';
 import type { NextHop } from '../next-hop/next-hop.js';
 import { SmtpReplyError, type SmtpReply } from '../smtp-reply.js';
+import { AcceptedReplyShape } from './accepted-reply-shape.js';
 import { ClientConnection } from './client-connection.js';
+import type { DeadlineSettings } from './client-deadline.js';
 import { installDataStreamScan } from './data-stream-scan.js';
 import { PerClientCounter } from './connection-limits.js';
 import { hookReplyText, PromptSmtpServer, setHookReply } from './prompt-smtp-server.js';
@@ -29,6 +32,8 @@ export interface ProxySettings {
   readonly maxRecipients: number;
   readonly idleTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** Deadlines a client cannot stretch (client-deadline.ts). */
+  readonly deadlines: DeadlineSettings;
   readonly xforwardHosts: readonly string[];
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly policy: Policy;
@@ -49,6 +54,7 @@ export class SmtpProxy {
   private draining = false;
   private filterDeps: FilterDeps;
   private readonly buffers = new MessageBuffers();
+  private readonly acceptedShape = new AcceptedReplyShape();
 
   constructor(
     private settings: ProxySettings,
@@ -57,6 +63,8 @@ export class SmtpProxy {
     private readonly inspector: Inspector,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    /** Message bytes in flight in this process, shared with the milter (smtp.max_inflight_bytes). */
+    private readonly inflight: InflightBytes,
   ) {
     this.filterDeps = this.filterDepsOf(settings, quarantineStore);
     if (!installDataStreamScan()) this.logger.debug({ event: 'data-stream-scan' }, "smtp-server's DATA scan left as it is (not the version it was written for)");
@@ -194,6 +202,16 @@ export class SmtpProxy {
       filter: () => this.filterDeps,
       buffers: this.buffers,
       metrics: this.metrics,
+      acceptedShape: this.acceptedShape,
+      deadlines: () => this.settings.deadlines,
+      inflight: this.inflight,
+      hangUp: (reply) => {
+        for (const connection of this.server.connections) {
+          if (connection.id !== session.id) continue;
+          connection.send(reply.code, reply.message);
+          connection.close();
+        }
+      },
     }));
     this.metrics.smtpReplies.inc({ stage: 'connect', class: '2xx' });
     callback();

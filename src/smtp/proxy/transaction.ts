@@ -24,6 +24,8 @@ export class Transaction {
   private report: FilterReport = {};
   nextHopMs: number | undefined;
   nextHopError: string | undefined;
+  /** The client broke a deadline (client-deadline.ts) and was cut. */
+  deadline: string | undefined;
   private mailReply: string | undefined;
 
   constructor(
@@ -69,7 +71,7 @@ export class Transaction {
       score: verdict?.score,
       findings: verdict?.findings.map((f) => `${f.detector}/${f.code}`),
       action: decision?.action.kind,
-      reason: decision?.action.reason ?? this.report.failure,
+      reason: decision?.action.reason ?? this.report.failure ?? this.deadline,
       rule: decision?.rule,
       allowlisted: decision?.allowlisted,
       outcome,
