@@ -37,7 +37,7 @@ for p in $PACKAGES; do
     tar -xf "$t" -C "$DIR/files/$p" --wildcards \
       '*.[dD][oO][cC]' '*.[dD][oO][cC][xX]' '*.[dD][oO][tT]' '*.[dD][oO][tT][xX]' \
       '*.[xX][lL][sS]' '*.[xX][lL][sS][xX]' '*.[xX][lL][tT]' '*.[xX][lL][tT][xX]' \
-      '*.[pP][pP][tT]' '*.[pP][pP][tT][xX]' '*.[pP][oO][tT]' '*.[pP][oO][tT][xX]' 2>/dev/null || true
+      '*.[pP][pP][tT]' '*.[pP][pP][tT][xX]' '*.[pP][oO][tT]' '*.[pP][oO][tT][xX]' '*.[rR][tT][fF]' 2>/dev/null || true
   done
 done
 

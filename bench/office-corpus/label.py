@@ -131,6 +131,8 @@ for path in sys.argv[1:]:
         kind = 'ole'
     elif b[:4] == b'PK\x03\x04':
         kind = 'zip'
+    elif b[:5] == b'{\\rtf':
+        kind = 'rtf'
     else:
         kind = 'other'
     try:
@@ -138,6 +140,9 @@ for path in sys.argv[1:]:
             lab, det = label_ole(b)
         elif kind == 'zip':
             lab, det = label_zip(b)
+        elif kind == 'rtf':
+            # RTF has no macros of its own; its embedded objects are not opened here.
+            lab, det = 'clean', ''
         else:
             lab, det = 'not-office', repr(b[:12])
     except Exception as e:

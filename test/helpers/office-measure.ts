@@ -17,7 +17,7 @@ const ENVELOPE = { mailFrom: 'colleague@example.com', rcptTo: ['user@example.net
 /** The file types the measurement counts (templates are counted with their document type). */
 export const OFFICE_TYPES: Readonly<Record<string, string>> = {
   docx: 'docx', dotx: 'docx', xlsx: 'xlsx', xltx: 'xlsx', pptx: 'pptx', potx: 'pptx',
-  doc: 'doc', dot: 'doc', xls: 'xls', xlt: 'xls', ppt: 'ppt', pot: 'ppt',
+  doc: 'doc', dot: 'doc', xls: 'xls', xlt: 'xls', ppt: 'ppt', pot: 'ppt', rtf: 'rtf',
 };
 
 export function officeType(path: string): string | undefined {

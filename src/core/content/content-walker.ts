@@ -2,11 +2,12 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { encryptedDocumentFinding, openedDocumentFinding } from '../detectors/archive-findings.js';
 import { limitFinding } from '../detectors/limit-findings.js';
-import { macroSheetFindings, officeXmlFindings, sylkFindings, vbaFindings } from '../detectors/macro-findings.js';
+import { macroSheetFindings, officeXmlFindings, rtfFindings, sylkFindings, vbaFindings } from '../detectors/macro-findings.js';
 import { stopsInspection, Unscannable } from '../limits.js';
 import { messagePasswords } from '../mime/message-text.js';
 import { walkMime } from '../mime/mime-walker.js';
 import { analyzeOfficeXml } from '../office/office-xml.js';
+import { analyzeRtf } from '../office/rtf.js';
 import { analyzeSylk } from '../office/sylk.js';
 import { analyzeOle } from '../ole/ole-analysis.js';
 import { inspectZip } from '../zip/zip-walker.js';
@@ -34,6 +35,8 @@ export async function inspectBlob(blob: Blob, ctx: InspectionContext): Promise<v
         return ctx.add(...sylkFindings(locationOf(blob), analyzeSylk(blob.bytes)));
       case 'office-xml':
         return ctx.add(...officeXmlFindings(locationOf(blob), analyzeOfficeXml(blob.bytes)));
+      case 'rtf':
+        return ctx.add(...rtfFindings(locationOf(blob), analyzeRtf(blob.bytes)));
       case 'gzip':
         return await inspectGzip(blob, ctx);
       case 'message':

@@ -1,7 +1,8 @@
 import type { Location } from '../content/inspection-context.js';
-import type { TargetReach } from '../office/external-target.js';
+import { classifyTarget, type TargetReach } from '../office/external-target.js';
 import type { OoxmlReport } from '../office/ooxml.js';
 import type { OfficeXmlReport } from '../office/office-xml.js';
+import type { RtfReport } from '../office/rtf.js';
 import type { SylkReport } from '../office/sylk.js';
 import type { MacroSheetReport, VbaProjectReport } from '../ole/ole-analysis.js';
 import type { Finding } from '../verdict.js';
@@ -127,6 +128,14 @@ export function externalLoadFinding(at: Location, load: ExternalLoadLike, relati
       on_open: load.onOpen,
     },
   };
+}
+
+/** An RTF's \\template destinations that leave the reader's machine: the same judgement as OOXML's attachedTemplate. */
+export function rtfFindings(at: Location, report: RtfReport): Finding[] {
+  return report.templates.flatMap((target) => {
+    const reach = classifyTarget(target);
+    return reach.reach === 'local' ? [] : [externalLoadFinding(at, { type: 'attachedTemplate', target, reach, onOpen: true }, 'rtf \\*\\template')];
+  });
 }
 
 /** Links whose web targets only show something (a picture) or wait for the user (Excel's links). */

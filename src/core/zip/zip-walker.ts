@@ -15,7 +15,7 @@ import { methodName, ZipArchive, type ZipMember } from './zip-reader.js';
 const inflateRawAsync = promisify(inflateRaw);
 
 /** Kinds worth keeping in memory to look inside; everything else is counted and dropped. */
-const CONTAINERS = new Set(['zip', 'ole', 'gzip', 'sylk', 'office-xml', 'message']);
+const CONTAINERS = new Set(['zip', 'ole', 'gzip', 'sylk', 'office-xml', 'rtf', 'message']);
 
 /** Package parts read as text for the OOXML checks (small XML files; charts for their c:autoUpdate). */
 const OOXML_TEXT = /^\[Content_Types\]\.xml$|\.rels$|(?:^|\/)charts\/chart[^/]*\.xml$/i;
