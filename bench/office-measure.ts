@@ -41,6 +41,7 @@ it('measures the Office side of the core on clean documents', async () => {
   const flaggedLines: string[] = [];
   const members: Array<MemberSize & { doc: string }> = [];
   const excluded = new Map<string, { n: number; found: number; unscannable: number }>();
+  const lowOnly = new Map<string, number>();
 
   // The vendored subset is part of the corpus: measured on its own only when the corpus is absent.
   const docs: Array<{ path: string; source: string; label: string; detail: string }> = [];
@@ -69,6 +70,12 @@ it('measures the Office side of the core on clean documents', async () => {
       continue;
     }
     const flagged = result.flagged.length > 0;
+    if (!flagged && result.findings.length > 0) {
+      // Evidence that changes nothing: which kinds, once per document.
+      for (const key of new Set(result.findings.map((f) => `${f.severity} ${f.detector}/${f.code}${f.evidence['form'] ? ` (${String(f.evidence['type'])}, ${String(f.evidence['form'])}${f.evidence['intranet'] ? ', intranet' : ''}${f.evidence['on_open'] === false ? ', not on open' : ''})` : ''}`))) {
+        lowOnly.set(key, (lowOnly.get(key) ?? 0) + 1);
+      }
+    }
     add(byType, type, flagged);
     add(bySource, doc.source, flagged);
     if (flagged) flaggedLines.push(`    ${doc.path}: ${result.verdict}: ${result.flagged.map((f) => `${f.detector}/${f.code} ${f.summary}`).join('; ')}`);
@@ -84,6 +91,8 @@ it('measures the Office side of the core on clean documents', async () => {
   const total = [...byType.values()].reduce((s, t) => ({ documents: s.documents + t.documents, flagged: s.flagged + t.flagged }), { documents: 0, flagged: 0 });
   out.push(`Clean documents: ${total.documents}, false positives: ${total.flagged}.`, '  By type:', ...table(byType), '  By source:', ...table(bySource));
   if (flaggedLines.length > 0) out.push('  False positives:', ...flaggedLines.slice(0, 200));
+  out.push('  Clean documents with low or info findings only (evidence, no effect on the verdict):');
+  for (const [key, n] of [...lowOnly].sort((a, b) => b[1] - a[1])) out.push(`    ${String(n).padStart(5)}  ${key}`);
   out.push('', 'Not clean by the independent labels (not counted above; "found" = a macro or archive finding):');
   for (const [label, e] of [...excluded].sort()) out.push(`    ${label.padEnd(12)} ${e.n} documents, found ${e.found}, unscannable ${e.unscannable}`);
 

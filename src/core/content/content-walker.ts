@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { encryptedDocumentFinding, openedDocumentFinding } from '../detectors/archive-findings.js';
 import { limitFinding } from '../detectors/limit-findings.js';
-import { macroSheetFindings, officeXmlFindings, rtfFindings, sylkFindings, vbaFindings } from '../detectors/macro-findings.js';
+import { macroSheetFindings, officeXmlFindings, rtfFindings, sylkFindings, templateFindings, vbaFindings } from '../detectors/macro-findings.js';
 import { stopsInspection, Unscannable } from '../limits.js';
 import { messagePasswords } from '../mime/message-text.js';
 import { walkMime } from '../mime/mime-walker.js';
@@ -96,6 +96,7 @@ async function inspectOle(blob: Blob, ctx: InspectionContext): Promise<void> {
   const at = locationOf(blob);
   ctx.add(...vbaFindings(at, report.vba));
   ctx.add(...macroSheetFindings(at, report.macroSheets, 'ole'));
+  if (report.attachedTemplate !== undefined) ctx.add(...templateFindings(at, [report.attachedTemplate], 'doc SttbfAssoc'));
   const encryption = report.encryption;
   if (!encryption) return;
   // An OOXML package decrypted whole, or (RC4 .xls) the sheet list decrypted: either way the

@@ -132,9 +132,14 @@ export function externalLoadFinding(at: Location, load: ExternalLoadLike, relati
 
 /** An RTF's \\template destinations that leave the reader's machine: the same judgement as OOXML's attachedTemplate. */
 export function rtfFindings(at: Location, report: RtfReport): Finding[] {
-  return report.templates.flatMap((target) => {
+  return templateFindings(at, report.templates, 'rtf \\*\\template');
+}
+
+/** Attached templates read from a legacy format (RTF \\template, the .doc SttbfAssoc), as written. */
+export function templateFindings(at: Location, targets: readonly string[], source: string): Finding[] {
+  return targets.flatMap((target) => {
     const reach = classifyTarget(target);
-    return reach.reach === 'local' ? [] : [externalLoadFinding(at, { type: 'attachedTemplate', target, reach, onOpen: true }, 'rtf \\*\\template')];
+    return reach.reach === 'local' ? [] : [externalLoadFinding(at, { type: 'attachedTemplate', target, reach, onOpen: true }, source)];
   });
 }
 
