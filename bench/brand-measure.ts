@@ -1,14 +1,19 @@
 /**
  * The brand detector's recall and false-positive rate, as docs/detection.md reports them:
- * `npm run measure:brands`. Set HAM_DIRS (colon-separated directories of .eml files) to
- * add more ordinary mail to the false-positive measurement than the fixtures hold.
+ * `npm run measure:brands`. Ordinary mail: the fixtures, every directory under var/ham/
+ * (bench/ham-fetch.sh puts the SpamAssassin corpus's 4,150 ham there) and HAM_DIRS
+ * (colon-separated directories of .eml files). Real domains: var/domains/real-domains.tsv
+ * when bench/real-domains-fetch.mjs has made it.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { it } from 'vitest';
 import { shippedChecker } from '../test/helpers/brand-mail.js';
 import { emlFiles, measureClean } from '../test/helpers/clean-measure.js';
 import { dnstwistFiles, measureDnstwist } from '../test/helpers/dnstwist-measure.js';
 import { measureJpcert } from '../test/helpers/jpcert-measure.js';
+import { measureRealDomains, readDomains, REAL_DOMAINS } from '../test/helpers/real-domains-measure.js';
+import { measureShort, sum, type ShortCount } from '../test/helpers/short-measure.js';
 
 const FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
 const pct = (n: number, of: number) => `${((100 * n) / Math.max(1, of)).toFixed(1)} %`;
@@ -28,6 +33,26 @@ it('measures the brand detector', async () => {
     out.push(`    ${rows.map(([f, c]) => `${f} ${c.sender}/${c.link}/${c.total}`).join(', ')}`);
   }
 
+  const short = await measureShort(checker);
+  const line = (c: ShortCount) =>
+    `named: sender ${pct(c.namedSender, c.total)}, link ${pct(c.namedLink, c.total)}; unnamed (medium or above): sender ${pct(c.unnamedSender, c.total)}, link ${pct(c.unnamedLink, c.total)}`;
+  const jp = [...short.byDomain].filter(([d]) => /\.jp$/.test(d)).map(([, c]) => c);
+  const other = [...short.byDomain].filter(([d]) => !/\.jp$/.test(d)).map(([, c]) => c);
+  out.push('', `One-edit lookalikes of the ${short.byDomain.size} short catalog domains (dnstwist's one-edit fuzzers; ${short.leftOut.length} left out as official or listed neighbours):`);
+  out.push(`  all ${sum(short.byDomain.values()).total}: ${line(sum(short.byDomain.values()))}`);
+  out.push(`  under .jp ${sum(jp).total}: ${line(sum(jp))}`);
+  out.push(`  under other suffixes ${sum(other).total}: ${line(sum(other))}`);
+  for (const [d, c] of short.byDomain) out.push(`    ${d} ${c.total}: ${line(c)}`);
+  out.push(`  by fuzzer: ${[...short.byFuzzer].map(([f, c]) => `${f} ${c.unnamedSender}/${c.unnamedLink}/${c.total}`).join(', ')}`);
+  out.push(`  missed under .jp (first 30): ${short.missed.filter((m) => /\.jp$/.test(m)).slice(0, 30).join(', ')}`);
+
+  const real = measureRealDomains(readDomains(REAL_DOMAINS), checker);
+  if (real.domains > 0) {
+    out.push('', `Real domains (var/domains/real-domains.tsv, ${real.domains} registrable) judged lookalikes at likely or above:`);
+    out.push(`  by the short-name rules: ${real.short.length}${real.short.length ? `: ${real.short.join('; ')}` : ''}`);
+    out.push(`  by the other rules: ${real.long.length}${real.long.length ? `: ${real.long.join('; ')}` : ''}`);
+  }
+
   const j = measureJpcert(checker);
   out.push('', `JPCERT/CC phishing URLs 2019–2021: ${j.rows} rows, ${j.mapped} naming a catalog brand, ${j.unique} distinct (host, brand).`);
   out.push(`  In a mail naming the brand with a lure: a brand finding for ${j.lureAny} (${pct(j.lureAny, j.unique)}), suspicious or worse ${j.lureSuspicious} (${pct(j.lureSuspicious, j.unique)}).`);
@@ -36,7 +61,15 @@ it('measures the brand detector', async () => {
   out.push(`  Not judgeable by the host name: ${Object.entries(j.unjudgeable).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   out.push(`  Brand-readable hosts missed (first 20): ${j.missedReadable.slice(0, 20).join(', ')}`);
 
-  const dirs = [`${FIXTURES}mail-ruby`, `${FIXTURES}mail-ham`, ...(process.env['HAM_DIRS'] ?? '').split(':').filter(Boolean)];
+  const fetched = fileURLToPath(new URL('../var/ham/', import.meta.url));
+  const dirs = [
+    `${FIXTURES}mail-ruby`,
+    `${FIXTURES}mail-ham`,
+    // The whole SpamAssassin ham when fetched, else the subset in the fixtures.
+    ...(existsSync(`${fetched}spamassassin`) ? [] : [`${FIXTURES}mail-spamassassin-ham`]),
+    ...(existsSync(fetched) ? readdirSync(fetched).map((d) => `${fetched}${d}`) : []),
+    ...(process.env['HAM_DIRS'] ?? '').split(':').filter(Boolean),
+  ];
   out.push('', 'Ordinary mail (false positives = a brand finding at medium or above):');
   let messages = 0;
   let flagged = 0;

@@ -62,6 +62,7 @@ function merge(byId: Map<string, BrandEntry>, local: LocalCatalogFile, problem: 
         mailboxes: add(shipped.mailboxes, e.mailboxes),
         senders: add(shipped.senders, e.senders),
         keywords: add(shipped.keywords, e.keywords),
+        neighbours: add(shipped.neighbours, e.neighbours),
       });
       return;
     }
@@ -83,12 +84,12 @@ export function domainProblems(entries: readonly BrandEntry[]): string[] {
   const problems: string[] = [];
   const owner = new Map<string, string>();
   for (const e of entries) {
-    const lists = { domains: e.domains, mailboxes: e.mailboxes, senders: e.senders };
+    const lists = { domains: e.domains, mailboxes: e.mailboxes, senders: e.senders, neighbours: e.neighbours };
     for (const [list, domains] of Object.entries(lists)) {
       for (const d of domains) {
         const registrable = d === d.toLowerCase() && (getDomain(d) === d || getDomain(d, { allowPrivateDomains: true }) === d);
         if (!registrable) problems.push(`brand "${e.id}" ${list}: "${d}" is not a registrable domain in lower case (like example.co.jp)`);
-        if (list === 'senders') continue;
+        if (list === 'senders' || list === 'neighbours') continue;
         const other = owner.get(d);
         if (other !== undefined && other !== e.id) problems.push(`brand "${e.id}" ${list}: "${d}" is already official for brand "${other}"`);
         owner.set(d, e.id);

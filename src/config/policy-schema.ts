@@ -9,7 +9,7 @@ import { byteSize, duration } from './values.js';
 
 const severity = z.enum(['info', 'low', 'medium', 'high']);
 const verdict = z.enum(['clean', 'suspicious', 'malicious', 'unscannable']);
-const action = z.enum(['pass', 'tag', 'quarantine', 'reject', 'tempfail']);
+const action = z.enum(['pass', 'tag', 'quarantine', 'await-password', 'reject', 'tempfail']);
 /** One value or a list of them, always a list after parsing. */
 const oneOrMore = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as Array<z.output<T>>);
 

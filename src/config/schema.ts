@@ -167,9 +167,21 @@ const brands = z
   })
   .strict();
 
+const ppap = z
+  .object({
+    /** How long a zip awaits its password, and a password its zip. */
+    window: duration.prefault('24h'),
+    /** Pair on the From address too, not only the envelope sender (a list server or a forwarder rewrites the envelope). */
+    match_header_from: z.boolean().default(false),
+    /** Put X-Sekisho-PPAP on a message released by pairing (off: the very bytes received). */
+    release_header: z.boolean().default(true),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     smtp,
+    ppap: ppap.prefault({}),
     inspect: inspect.prefault({}),
     milter: milter.prefault({}),
     admin: admin.prefault({}),

@@ -20,6 +20,14 @@ export interface InspectOptions {
   readonly now?: () => number;
   /** The brand detector with its catalog; without it no brand checks run. */
   readonly brands?: BrandChecker;
+  /** Passwords another mail of the same sender stated (PPAP pairing): tried first. */
+  readonly pairedPasswords?: readonly string[];
+  /**
+   * Report the passwords this mail states (Inspection.statedPasswords), for pairing with a
+   * zip of the same sender held earlier or later. Off by default: most mail needs no such
+   * reading, and the words are secrets that only the pairing may see.
+   */
+  readonly statedPasswords?: boolean;
   /** Header facts and digest already read (a worker reads them first and reports them before inspecting). */
   readonly headers?: HeaderFacts;
   readonly sha256?: string;
@@ -41,6 +49,7 @@ export async function inspect(envelope: Envelope, message: Buffer, options: Insp
   const budget = new Budget(limits, options.now ?? (() => performance.now()));
   const brands = options.brands;
   const ctx = new InspectionContext(budget, limits.maxPasswordTries, brands && ((tree) => brands.check(brandInput(envelope, tree))));
+  ctx.offerPasswords((options.pairedPasswords ?? []).map((password) => ({ password, source: 'paired' as const })));
   ctx.offerPasswords((options.passwords ?? []).map((password) => ({ password, source: 'configured' as const })));
   try {
     await inspectMessage({ bytes: message, path: '', archiveDepth: 0, messageDepth: 0 }, ctx);
@@ -49,7 +58,8 @@ export async function inspect(envelope: Envelope, message: Buffer, options: Insp
     else if (err instanceof Unscannable) ctx.add(limitFinding('', err));
     else ctx.add(limitFinding('', new Unscannable('analysis-error', err instanceof Error ? err.message : String(err))));
   }
-  return { ...verdictOf(ctx.findings), headers, sha256 };
+  const stated = options.statedPasswords ? ctx.passwords.filter((p) => p.source === 'mail').map((p) => p.password) : [];
+  return { ...verdictOf(ctx.findings), headers, sha256, ...(stated.length > 0 ? { statedPasswords: stated } : {}) };
 }
 
 /** The message's SHA-256, hex. */

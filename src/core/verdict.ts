@@ -43,4 +43,9 @@ export interface Inspection extends Verdict {
   readonly headers: HeaderFacts;
   /** SHA-256 of the message bytes (hex): the quarantine entry's checksum, hashed off the event loop. */
   readonly sha256: string;
+  /**
+   * Passwords the mail states (PPAP), when asked for: secrets, for the pairing only —
+   * never logged, never in a quarantine entry, a metric or an API answer.
+   */
+  readonly statedPasswords?: readonly string[];
 }

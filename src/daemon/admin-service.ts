@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { BudgetedQuarantineStore } from '../quarantine/budgeted-store.js';
 import { quarantineLimits } from '../quarantine/create-store.js';
+import { countAwaiting } from '../ppap/ppap-pairing.js';
 import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { NextHop } from '../smtp/next-hop/next-hop.js';
@@ -45,6 +46,7 @@ export async function startAdminService(loaded: LoadedConfig, logger: Logger, st
     else metrics.quarantineDeleted.inc(count);
   });
   metrics.watchQuarantine(() => store.stats());
+  metrics.watchPpap(() => countAwaiting(store, current.config.ppap.window));
   const purge = () => {
     const before = new Date(Date.now() - current.config.quarantine.retention);
     admin.purge(before, 'retention').catch((err: unknown) => logger.error({ err, event: 'quarantine-purge' }, 'quarantine purge failed'));

@@ -9,6 +9,12 @@ import { createQuarantineStore, quarantineLimits } from '../quarantine/create-st
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { SmtpProxy, type ProxySettings } from '../smtp/proxy/smtp-proxy.js';
 import { MilterServer, type MilterServerSettings } from '../milter/milter-server.js';
+import { PpapPairing } from '../ppap/ppap-pairing.js';
+import { createPasswordVault, ppapSettings } from '../ppap/create-ppap.js';
+import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
+import type { QuarantineStore } from '../quarantine/quarantine-store.js';
+import type { NextHop } from '../smtp/next-hop/next-hop.js';
+import type { Inspector } from '../filter/inspector.js';
 import { InflightBytes } from '../message/inflight-bytes.js';
 import { startAdminService, type AdminService } from './admin-service.js';
 
@@ -22,6 +28,8 @@ export interface Daemon {
   readonly adminAddress?: AddressInfo;
   /** Release, delete and purge, when this process runs the admin service. */
   readonly adminService?: AdminService;
+  /** Ends the PPAP windows that are over now (a timer does it every minute); how many. */
+  ppapSweep(): Promise<number>;
   /** Applies a new, already validated configuration without dropping connections. */
   reload(loaded: LoadedConfig): void;
   /** Graceful stop: finish transactions in flight within the grace period, then close. */
@@ -52,6 +60,31 @@ export function milterSettings(loaded: LoadedConfig): MilterServerSettings {
   };
 }
 
+/** How often windows that are over are looked for (expired entries become plain quarantine). */
+const PPAP_SWEEP_MS = 60_000;
+
+/** PPAP pairing over sekisho's own store, with its sweep; every daemon process runs one. */
+function startPpap(current: () => LoadedConfig, store: QuarantineStore, nextHop: () => NextHop, inspector: Inspector, logger: Logger, metrics: Metrics): { pairing: PpapPairing; stop(): void } {
+  const admin = new QuarantineAdmin(store, nextHop, () => ({ releaseHeader: current().config.quarantine.release_header }), logger, (event, count) => {
+    if (event === 'released') metrics.quarantineReleased.inc(count);
+  });
+  const pairing = new PpapPairing(
+    store,
+    createPasswordVault(current().config),
+    (id, options) => admin.release(id, options),
+    inspector,
+    () => policyFromConfig(current().config).policy,
+    () => ppapSettings(current().config),
+    metrics,
+    logger,
+  );
+  const timer = setInterval(() => {
+    pairing.sweep().catch((err: unknown) => logger.error({ err, event: 'ppap-sweep' }, 'ppap sweep failed'));
+  }, PPAP_SWEEP_MS);
+  timer.unref();
+  return { pairing, stop: () => clearInterval(timer) };
+}
+
 export function proxySettings(loaded: LoadedConfig): ProxySettings {
   const smtp = loaded.config.smtp;
   const { policy, tag } = policyFromConfig(loaded.config);
@@ -80,13 +113,14 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
   const inspector = createInspector(inspectorSettings(loaded), inspectorPlan(loaded), logger, metrics);
   // Listening only once messages can be inspected: the first ones would wait otherwise.
   await inspector.ready();
+  const ppap = startPpap(() => current, store, () => nextHop, inspector, logger, metrics);
   const smtpListen = loaded.config.smtp.listen;
   const inflight = new InflightBytes(loaded.config.smtp.max_inflight_bytes);
   metrics.watchInflight(inflight);
-  const proxy = smtpListen ? new SmtpProxy(proxySettings(loaded), nextHop, store, inspector, logger, metrics, inflight) : undefined;
+  const proxy = smtpListen ? new SmtpProxy(proxySettings(loaded), nextHop, store, inspector, logger, metrics, inflight, ppap.pairing) : undefined;
   const smtpAddress = proxy && smtpListen ? await proxy.listen(smtpListen) : undefined;
   const milterListen = loaded.config.milter.listen;
-  const milter = milterListen ? new MilterServer(milterSettings(loaded), store, inspector, logger, metrics, inflight) : undefined;
+  const milter = milterListen ? new MilterServer(milterSettings(loaded), store, inspector, logger, metrics, inflight, ppap.pairing) : undefined;
   const milterAddress = milter && milterListen ? await milter.listen(milterListen, loaded.config.milter.socket_mode) : undefined;
   const listening = [smtpAddress && `smtp ${smtpAddress.address}:${smtpAddress.port}`, milterAddress && `milter ${milterAddress.description}`].filter(Boolean).join(', ');
   logger.info(
@@ -110,6 +144,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
   return {
     smtpAddress,
     milterAddress,
+    ppapSweep: () => ppap.pairing.sweep(),
     adminAddress: adminService?.address,
     adminService,
     reload(next: LoadedConfig): void {
@@ -139,6 +174,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
     async drain(): Promise<void> {
       logger.info({ event: 'drain', open: (proxy?.openConnections ?? 0) + (milter?.openConnections ?? 0), grace_ms: current.config.smtp.timeouts.shutdown_grace }, 'draining');
       await Promise.all([proxy?.drain(), milter?.drain()]);
+      ppap.stop();
       // Without the proxy, the next hop (used for releases) still has connections to close.
       if (!proxy) await nextHop.close();
       await inspector.close();

@@ -14,6 +14,7 @@ import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { SmtpReply } from '../smtp/smtp-reply.js';
 import { HEADER_TOO_LARGE, INSPECTION_BUSY, INTERNAL_ERROR, QUARANTINE_FAILED, INSUFFICIENT_STORAGE, replyForAction } from './filter-replies.js';
 import type { InspectionOutcome, Inspector } from './inspector.js';
+import type { PpapPairing } from '../ppap/ppap-pairing.js';
 import { oversizedInspection } from '../core/inspect.js';
 import { headerFactsOf } from '../message/header-facts.js';
 
@@ -52,7 +53,12 @@ export interface FilterDeps {
   readonly logger?: Logger;
   /** The proxy wants the edited bytes; the milter sends the header operations instead. */
   readonly editBytes: boolean;
+  /** PPAP pairing (docs/ppap.md), where sekisho keeps the quarantine itself. */
+  readonly ppap?: PpapPairing;
 }
+
+/** Mails larger than this are not read for stated passwords: a password notice is short. */
+const MAX_PASSWORD_MAIL_BYTES = 1024 * 1024;
 
 /** What the filter found out on the way, for the ingress's log line. */
 export interface FilterReport {
@@ -94,7 +100,7 @@ export async function filterMessage(input: FilterInput, deps: FilterDeps): Promi
   };
   const outcome: InspectionOutcome = input.oversized
     ? { kind: 'inspected', inspection: oversizedInspection(headerFactsOf(input.message), input.oversized.bytes, input.oversized.limit), ms: 0 }
-    : await deps.inspector.inspect(envelope, input.message);
+    : await deps.inspector.inspect(envelope, input.message, deps.ppap && input.message.length <= MAX_PASSWORD_MAIL_BYTES ? { statedPasswords: true } : undefined);
   if (outcome.kind === 'busy') return { kind: 'refuse', reply: INSPECTION_BUSY, report: { failure: 'busy' } };
   if (outcome.kind === 'failed') {
     deps.logger?.error({ tx: input.id, reason: outcome.reason, detail: outcome.detail }, 'inspection failed');
@@ -107,7 +113,9 @@ export async function filterMessage(input: FilterInput, deps: FilterDeps): Promi
   deps.metrics?.recordMessage(deps.ingress, inspection, action.kind, input.oversized?.bytes ?? input.message.length, outcome.ms / 1000);
 
   const wire = replyForAction(action);
-  if (wire === 'quarantine') return quarantine(input, inspection, action.reason ?? inspection.verdict, report, deps);
+  // A mail that passes and states passwords may be the notice for a zip held earlier (or later).
+  if (deps.ppap && inspection.statedPasswords && (action.kind === 'pass' || action.kind === 'tag')) offerPasswords(deps.ppap, input, inspection, deps.logger);
+  if (wire === 'quarantine') return quarantine(input, inspection, action, report, deps);
   if (wire !== 'relay') return { kind: 'refuse', reply: wire, report };
   const ops = planHeaderOps(input.message, inspection.headers, editRequest(action, inspection, deps.tag));
   // Headers past the edit step's cap could hide a forged X-Sekisho verdict: not relayed.
@@ -135,14 +143,17 @@ export function editRequest(action: Action, inspection: Inspection, tag: TagSett
  * Holds the message: a copy in sekisho's store is durable (fsynced) before the reply says
  * 250, and the next hop never gets it. A copy that cannot be written is a tempfail.
  */
-async function quarantine(input: FilterInput, inspection: Inspection, reason: string, report: FilterReport, deps: FilterDeps): Promise<Disposition> {
+async function quarantine(input: FilterInput, inspection: Inspection, action: Action, report: FilterReport, deps: FilterDeps): Promise<Disposition> {
+  const reason = action.reason ?? inspection.verdict;
   if (deps.quarantine === 'ingress' || input.oversized) {
     const ops = planHeaderOps(input.message, inspection.headers, { stripOwnHeaders: true, addHeaders: verdictHeaders(inspection) });
     return { kind: 'quarantined', id: input.id, stored: false, ops: ops === 'header-too-large' ? [] : ops, report };
   }
-  const held = { id: input.id, receivedAt: input.receivedAt, mail: input.mail, rcpts: input.rcpts, client: input.client, verdict: inspection, headers: inspection.headers, sha256: inspection.sha256, reason };
+  const ppap = action.kind === 'await-password' ? deps.ppap?.awaiting(input.mail.address, inspection.headers.from, input.receivedAt) : undefined;
+  const held = { id: input.id, receivedAt: input.receivedAt, mail: input.mail, rcpts: input.rcpts, client: input.client, verdict: inspection, headers: inspection.headers, sha256: inspection.sha256, reason, ppap };
+  const meta = quarantineMetaOf(held, input.message, new Date());
   try {
-    await deps.quarantine.put(quarantineMetaOf(held, input.message, new Date()), input.message);
+    await deps.quarantine.put(meta, input.message);
   } catch (err) {
     if (err instanceof QuarantineFullError) {
       // Kept by the sender, never dropped or passed: the admin makes room or raises the quota.
@@ -153,5 +164,24 @@ async function quarantine(input: FilterInput, inspection: Inspection, reason: st
     deps.logger?.error({ err, tx: input.id }, 'quarantine write failed');
     return { kind: 'refuse', reply: QUARANTINE_FAILED, report: { ...report, failure: 'quarantine' } };
   }
+  // Durable now: a password stated by a mail that came first may open it (after the reply).
+  if (ppap && deps.ppap) {
+    const pairing = deps.ppap;
+    void pairing.held(meta).catch((err: unknown) => deps.logger?.error({ err, tx: input.id }, 'ppap pairing failed'));
+  }
   return { kind: 'quarantined', id: input.id, stored: true, ops: [], report };
+}
+
+/** In the background: the mail's reply does not wait for the zips its passwords may open. */
+function offerPasswords(ppap: PpapPairing, input: FilterInput, inspection: Inspection, logger: Logger | undefined): void {
+  const mail = {
+    mailFrom: input.mail.address,
+    headerFrom: inspection.headers.from,
+    rcpts: input.rcpts.map((r) => r.address),
+    passwords: inspection.statedPasswords ?? [],
+    // As the audit line shows it: "<id@host>", or sekisho's transaction id when there is none.
+    messageId: inspection.headers.messageId ? `<${inspection.headers.messageId}>` : input.id,
+    at: input.receivedAt,
+  };
+  void ppap.offer(mail).catch((err: unknown) => logger?.error({ err, tx: input.id }, 'ppap pairing failed'));
 }

@@ -37,6 +37,7 @@ export function replyForAction(action: Action): SmtpReply | 'relay' | 'quarantin
     case 'tag':
       return 'relay';
     case 'quarantine':
+    case 'await-password':
       return 'quarantine';
     case 'reject':
       return SmtpReply.of(550, '5.7.1', action.reply);

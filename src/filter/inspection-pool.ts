@@ -8,12 +8,13 @@ import { cutOffInspection, messageDigest } from '../core/inspect.js';
 import type { Logger } from '../log/logger.js';
 import { headerFactsOf, type HeaderFacts } from '../message/header-facts.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { InspectionOutcome, Inspector } from './inspector.js';
+import type { InspectionOutcome, InspectRequest, Inspector } from './inspector.js';
 import type { FromWorker, ToWorker } from './worker-messages.js';
 
 interface Job {
   readonly id: number;
   readonly envelope: Envelope;
+  readonly request: InspectRequest;
   /** The message over a SharedArrayBuffer: the worker reads these very bytes. */
   readonly shared: Buffer;
   readonly resolve: (outcome: InspectionOutcome) => void;
@@ -73,7 +74,7 @@ export class InspectionPool implements Inspector {
     this.observe();
   }
 
-  inspect(envelope: Envelope, message: Buffer): Promise<InspectionOutcome> {
+  inspect(envelope: Envelope, message: Buffer, request: InspectRequest = {}): Promise<InspectionOutcome> {
     if (this.closed) return Promise.resolve({ kind: 'failed', reason: 'crash', detail: 'inspection pool closed' });
     const idle = this.slots.find((s) => s.ready && !s.job);
     if (!idle && this.queue.length >= this.plan.maxQueue) {
@@ -81,7 +82,7 @@ export class InspectionPool implements Inspector {
       return Promise.resolve({ kind: 'busy' });
     }
     return new Promise((resolve) => {
-      const job: Job = { id: this.nextId++, envelope, shared: shared(message), resolve };
+      const job: Job = { id: this.nextId++, envelope, request, shared: shared(message), resolve };
       if (idle) this.start(idle, job);
       else this.queue.push(job);
       this.observe();
@@ -130,7 +131,7 @@ export class InspectionPool implements Inspector {
   private start(slot: Slot, job: Job): void {
     slot.job = job;
     job.started = performance.now();
-    const message: ToWorker = { type: 'inspect', id: job.id, envelope: job.envelope, message: job.shared };
+    const message: ToWorker = { type: 'inspect', id: job.id, envelope: job.envelope, request: job.request, message: job.shared };
     slot.worker.postMessage(message);
     slot.timer = setTimeout(() => this.deadline(slot, job), this.settings.limits.timeBudgetMs);
     slot.timer.unref();

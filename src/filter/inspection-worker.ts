@@ -31,16 +31,16 @@ port.on('message', (message: ToWorker) => {
   }
   // An exception here is a bug; unhandled, it ends this worker, and the pool tempfails the
   // message and starts another worker.
-  void run(message.id, message.envelope, message.message);
+  void run(message.id, message.envelope, message.request, message.message);
 });
 
-async function run(id: number, envelope: ToWorkerInspect['envelope'], view: Uint8Array): Promise<void> {
+async function run(id: number, envelope: ToWorkerInspect['envelope'], request: ToWorkerInspect['request'], view: Uint8Array): Promise<void> {
   const message = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
   const headers = headerFactsOf(message);
   const sha256 = messageDigest(message);
   post({ type: 'headers', id, headers, sha256 });
   if (faultsEnabled) injectFault(message, headers.bodyStart);
-  const inspection = await inspect(envelope, message, { ...options, headers, sha256 });
+  const inspection = await inspect(envelope, message, { ...options, ...request, headers, sha256 });
   post({ type: 'done', id, inspection });
 }
 

@@ -16,9 +16,17 @@ export type InspectionOutcome =
   | { readonly kind: 'busy' }
   | { readonly kind: 'failed'; readonly reason: 'crash' | 'memory'; readonly detail: string };
 
+/** What one inspection asks for beyond the configured options (PPAP pairing). */
+export interface InspectRequest {
+  /** Passwords another mail of the same sender stated, tried first (secrets). */
+  readonly pairedPasswords?: readonly string[];
+  /** Report the passwords this mail states (Inspection.statedPasswords). */
+  readonly statedPasswords?: boolean;
+}
+
 /** Runs the inspection core for the filter: inline, or in a pool of worker threads. */
 export interface Inspector {
-  inspect(envelope: Envelope, message: Buffer): Promise<InspectionOutcome>;
+  inspect(envelope: Envelope, message: Buffer, request?: InspectRequest): Promise<InspectionOutcome>;
   /** Resolves once inspections can start at once (the workers have loaded); rejects if they cannot. */
   ready(): Promise<void>;
   /** New limits and brand catalog (SIGHUP); inspections already running finish with the old. */
@@ -39,9 +47,9 @@ export class InlineInspector implements Inspector {
     this.options = inspectOptionsOf(settings);
   }
 
-  async inspect(envelope: Envelope, message: Buffer): Promise<InspectionOutcome> {
+  async inspect(envelope: Envelope, message: Buffer, request: InspectRequest = {}): Promise<InspectionOutcome> {
     const started = performance.now();
-    const inspection = await inspect(envelope, message, this.options);
+    const inspection = await inspect(envelope, message, { ...this.options, ...request });
     return { kind: 'inspected', inspection, ms: performance.now() - started };
   }
 

@@ -10,7 +10,7 @@ export type ReplyStage = 'connect' | 'mail' | 'rcpt' | 'data';
 export type UpstreamErrorKind = 'connect' | 'refused' | 'timeout' | 'dropped' | 'protocol' | 'tls' | 'io';
 
 const VERDICTS: readonly VerdictName[] = ['clean', 'suspicious', 'malicious', 'unscannable'];
-const ACTIONS: readonly ActionKind[] = ['pass', 'tag', 'quarantine', 'reject', 'tempfail'];
+const ACTIONS: readonly ActionKind[] = ['pass', 'tag', 'quarantine', 'await-password', 'reject', 'tempfail'];
 const STAGES: readonly ReplyStage[] = ['connect', 'mail', 'rcpt', 'data'];
 const CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
 /** The milter's end-of-message answers (metric label values). */
@@ -49,6 +49,7 @@ export class Metrics {
   readonly inspectWorkerRestarts: Counter<'reason'>;
   readonly inspectQueueFull: Counter;
   readonly quarantineFull: Counter<'reason'>;
+  readonly ppapPairings: Counter<'result'>;
   readonly milterConnections: Counter;
   readonly milterActiveConnections: Gauge;
   readonly milterReplies: Counter<'reply'>;
@@ -119,6 +120,12 @@ export class Metrics {
       labelNames: ['reason'],
       registers: r,
     });
+    this.ppapPairings = new Counter({
+      name: 'sekisho_ppap_pairings_total',
+      help: 'PPAP pairing attempts on entries awaiting a password, by result (released: opened and clean; kept: opened, bad inside; wrong-password; expired: window over).',
+      labelNames: ['result'],
+      registers: r,
+    });
     this.milterConnections = new Counter({ name: 'sekisho_milter_connections_total', help: 'Milter connections from the MTA accepted.', registers: r });
     this.milterActiveConnections = new Gauge({ name: 'sekisho_milter_active_connections', help: 'Milter connections from the MTA open now.', registers: r });
     this.milterReplies = new Counter({
@@ -157,8 +164,22 @@ export class Metrics {
     for (const result of ['ok', 'refused']) this.configReloads.inc({ result }, 0);
     for (const reason of ['deadline', 'crash', 'memory']) this.inspectWorkerRestarts.inc({ reason }, 0);
     for (const reason of ['max-bytes', 'max-messages', 'free-space']) this.quarantineFull.inc({ reason }, 0);
+    for (const result of ['released', 'kept', 'wrong-password', 'expired']) this.ppapPairings.inc({ result }, 0);
     for (const breach of ['transaction-deadline', 'data-deadline', 'data-rate']) this.smtpDeadlines.inc({ breach }, 0);
     if (options.processMetrics ?? true) this.watchEventLoop();
+  }
+
+  /** Entries awaiting a password (PPAP), read when Prometheus scrapes, in the process that runs the admin service. */
+  watchPpap(awaiting: () => Promise<number>): void {
+    new Gauge({
+      name: 'sekisho_ppap_awaiting',
+      help: 'Quarantine entries awaiting a password (PPAP) within their window.',
+      registers: [this.registry],
+      aggregator: 'first',
+      async collect() {
+        this.set(await awaiting().catch(() => 0));
+      },
+    });
   }
 
   /** Message bytes held in flight now, against smtp.max_inflight_bytes. */

@@ -5,6 +5,7 @@ import type { FilterDeps } from '../filter/filter-message.js';
 import type { Inspector } from '../filter/inspector.js';
 import type { Logger } from '../log/logger.js';
 import type { InflightBytes } from '../message/inflight-bytes.js';
+import type { PpapPairing } from '../ppap/ppap-pairing.js';
 import { MessageBuffers } from '../message/message-buffers.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Policy } from '../policy/decide.js';
@@ -53,6 +54,8 @@ export class MilterServer {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
     private readonly inflight: InflightBytes,
+    /** PPAP pairing, when sekisho keeps the quarantine (milter.quarantine: store). */
+    private readonly ppap?: PpapPairing,
   ) {
     this.filterDeps = this.filterDepsOf(settings, quarantineStore);
     this.server = net.createServer((socket) => this.accept(socket));
@@ -112,6 +115,7 @@ export class MilterServer {
       logger: this.logger,
       // The MTA applies the edits: they go as SMFIR_* packets, the bytes stay the MTA's.
       editBytes: false,
+      ppap: settings.quarantine === 'store' ? this.ppap : undefined,
     };
   }
 

@@ -8,13 +8,18 @@ export type Action =
   | { readonly kind: 'pass'; readonly reason?: string }
   | { readonly kind: 'tag'; readonly reason: string }
   | { readonly kind: 'quarantine'; readonly reason: string }
+  /**
+   * Held like a quarantine, in the state "awaiting password" for ppap.window: a password a
+   * later mail of the same sender states may open the archive, and the contents decide again.
+   */
+  | { readonly kind: 'await-password'; readonly reason: string }
   | { readonly kind: 'reject'; readonly reason: string; readonly reply: string }
   | { readonly kind: 'tempfail'; readonly reason: string; readonly reply: string };
 
 export type ActionKind = Action['kind'];
 
 /** Of all matching rules the strongest action wins. */
-const STRENGTH: Record<ActionKind, number> = { pass: 0, tag: 1, tempfail: 2, quarantine: 3, reject: 4 };
+const STRENGTH: Record<ActionKind, number> = { pass: 0, tag: 1, tempfail: 2, 'await-password': 3, quarantine: 4, reject: 5 };
 
 export interface Rule {
   readonly detector?: DetectorName;
@@ -45,12 +50,13 @@ export interface Policy {
 
 /**
  * The default policy of the issues: a macro → quarantine; an encrypted archive with
- * Office files that stayed closed → quarantine; brand impersonation high → quarantine,
+ * Office files that stayed closed → await its password (PPAP, docs/ppap.md), then decide
+ * again with the contents, or quarantine when none comes; brand impersonation high → quarantine,
  * medium → tag; unscannable → quarantine; anything else suspicious or worse → tag.
  */
 export const DEFAULT_RULES: readonly Rule[] = [
   { detector: 'macro', action: 'quarantine' },
-  { detector: 'archive', codes: ['encrypted-office-zip'], action: 'quarantine' },
+  { detector: 'archive', codes: ['encrypted-office-zip'], action: 'await-password' },
   { detector: 'brand', severity: 'high', action: 'quarantine' },
   { detector: 'brand', severity: 'medium', action: 'tag' },
   { verdicts: ['unscannable'], action: 'quarantine' },

@@ -1,7 +1,7 @@
 import type { Verdict } from '../core/verdict.js';
 import type { HeaderFacts } from '../message/header-facts.js';
 import type { ClientIdentity, MailCommand, RcptCommand } from '../message/smtp-envelope.js';
-import type { QuarantineMeta } from './quarantine-store.js';
+import type { PpapState, QuarantineMeta } from './quarantine-store.js';
 
 export interface HeldMessage {
   readonly id: string;
@@ -15,6 +15,8 @@ export interface HeldMessage {
   /** The message's SHA-256 (hex), computed during inspection. */
   readonly sha256: string;
   readonly reason: string;
+  /** Held awaiting a password (PPAP). */
+  readonly ppap?: PpapState;
 }
 
 /**
@@ -41,5 +43,6 @@ export function quarantineMetaOf(held: HeldMessage, message: Buffer, now: Date):
     score: held.verdict.score,
     findings: held.verdict.findings,
     reason: held.reason,
+    ...(held.ppap ? { ppap: held.ppap } : {}),
   };
 }

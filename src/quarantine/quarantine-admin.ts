@@ -7,6 +7,11 @@ export interface ReleaseOptions {
   readonly by: string;
   readonly recipients?: readonly string[];
   readonly force?: boolean;
+  /**
+   * The header put on the released message: by default X-Sekisho-Released-By when
+   * quarantine.release_header is on; this one instead (PPAP's X-Sekisho-PPAP), or none.
+   */
+  readonly header?: { readonly name: string; readonly value: string } | false;
 }
 
 /**
@@ -29,7 +34,7 @@ export class QuarantineAdmin {
       by: options.by,
       recipients: options.recipients,
       force: options.force,
-      addHeader: this.settings().releaseHeader,
+      header: options.header === undefined ? (this.settings().releaseHeader ? 'released-by' : undefined) : options.header || undefined,
     });
     const record: Record<string, unknown> = { event: 'quarantine-release', id, by: options.by, result: result.status };
     if (result.status === 'released') {

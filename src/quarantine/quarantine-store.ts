@@ -51,6 +51,26 @@ export interface QuarantineMeta {
   /** Why the policy held it: the deciding finding or rule. */
   readonly reason: string;
   readonly release?: ReleaseRecord;
+  /** PPAP: held until a password stated by a later mail opens the archive (docs/ppap.md). */
+  readonly ppap?: PpapState;
+}
+
+/** Where an entry the policy held with `await-password` stands. Never holds a password. */
+export interface PpapState {
+  /** awaiting: within the window; released/kept: a password opened it and the policy decided; expired: plain quarantine. */
+  readonly state: 'awaiting' | 'released' | 'kept' | 'expired';
+  /** End of the window (ISO). */
+  readonly until: string;
+  /** Lower-case addresses a password mail must come from (envelope sender; From too when ppap.match_header_from). */
+  readonly senders: readonly string[];
+  readonly attempts: readonly PpapAttempt[];
+}
+
+export interface PpapAttempt {
+  readonly at: string;
+  readonly result: 'released' | 'kept' | 'wrong-password' | 'expired' | 'error';
+  /** Message-ID of the mail whose password was tried, or who typed one ("admin:web"). */
+  readonly source: string;
 }
 
 export interface ReleaseRecord {

@@ -30,8 +30,8 @@ export interface ReleaseRequest {
   readonly by: string;
   /** Send to these instead of the original recipients. */
   readonly recipients?: readonly string[];
-  /** Add `X-Sekisho-Released-By: <by>; <date>` at the top of the message. */
-  readonly addHeader: boolean;
+  /** At the top of the message: `X-Sekisho-Released-By: <by>; <date>`, or this field, or nothing. */
+  readonly header?: 'released-by' | { readonly name: string; readonly value: string };
   /** Send even if an earlier release was interrupted (its outcome unknown). */
   readonly force?: boolean;
   readonly now?: () => Date;
@@ -64,7 +64,8 @@ export async function releaseMessage(store: QuarantineStore, nextHop: ReleaseTra
 
     const to = request.recipients && request.recipients.length > 0 ? [...request.recipients] : [...meta.rcpt_to];
     await store.update(id, { ...meta, release: { state: 'releasing', at: now().toISOString(), by: request.by, to } });
-    const message = request.addHeader ? withReleaseHeader(raw, request.by, now()) : raw;
+    const header = request.header;
+    const message = header === 'released-by' ? withReleaseHeader(raw, request.by, now()) : header ? prependField(raw, header.name, header.value) : raw;
     const sent = await send(nextHop, meta, to, message, request.recipients === undefined || request.recipients.length === 0);
     if (!sent.ok) {
       // Nothing was delivered: the entry goes back to plain quarantined, ready for another try.

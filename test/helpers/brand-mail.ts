@@ -8,7 +8,7 @@ import type { Finding, Verdict } from '../../src/core/verdict.js';
 
 /** A catalog entry with the schema's defaults, for small test catalogs. */
 export function brand(id: string, names: string[], domains: string[], more: Partial<BrandEntry> = {}): BrandEntry {
-  return { id, name: names[0] ?? id, names, case_sensitive: [], domains, mailboxes: [], senders: [], keywords: [], ...more };
+  return { id, name: names[0] ?? id, names, case_sensitive: [], domains, mailboxes: [], senders: [], keywords: [], neighbours: [], ...more };
 }
 
 /** The catalog shipped in config/brands.yaml, as the daemon loads it. */

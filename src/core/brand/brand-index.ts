@@ -20,6 +20,9 @@ export interface BrandLabel {
   readonly compact: string;
 }
 
+/** Names of this many letters or fewer have no typo budget and are judged by the kind of edit. */
+export const SHORT_NAME = 4;
+
 export interface IndexedBrand {
   readonly id: string;
   readonly name: string;
@@ -43,6 +46,8 @@ export class BrandIndex {
   readonly official = new Map<string, string>();
   /** Third-party sending domain → brand ids it may send for. */
   readonly partners = new Map<string, string[]>();
+  /** Real domains of others spelt nearly like a brand's → the brands they are never lookalikes of. */
+  readonly neighbours = new Map<string, string[]>();
   /** Never judged: the admin's own domains and anything else they trust. */
   readonly allowed: ReadonlySet<string>;
   readonly labels: readonly BrandLabel[];
@@ -51,6 +56,8 @@ export class BrandIndex {
   readonly byLength = new Map<number, BrandLabel[]>();
   /** "amazoncojp" → the labels of amazon.co.jp: joined and split forms are lookups. */
   readonly byCompact = new Map<string, BrandLabel[]>();
+  /** Short labels (aeon, jcb, au) by their glanceFold: srnbc, rnufg and dh1 are hash look-ups. */
+  readonly byGlance = new Map<string, BrandLabel[]>();
   /** Labels long enough to be found inside other names (findapple.com), longest first. */
   readonly containable: readonly BrandLabel[];
   /** Labels by near spelling: as written, as skeleton, and in both visual readings. */
@@ -95,6 +102,7 @@ export class BrandIndex {
         labels.push({ brand: e.id, domain, label, suffix, skeleton: folded, visual: [visualFold(folded, false), visualFold(folded, true)], compact: domain.replace(/\./g, '') });
       }
       for (const sender of e.senders) this.partners.set(sender, [...(this.partners.get(sender) ?? []), e.id]);
+      for (const n of e.neighbours) this.neighbours.set(n, [...(this.neighbours.get(n) ?? []), e.id]);
       // Phishers spell the brand as customers know it, not as its domain is spelt:
       // sagawa-gf.com (佐川急便 is sagawa-exp.co.jp), mizuhopay.com (mizuhobank.co.jp),
       // appleid-verify.com. Latin names of five letters or more are labels too.
@@ -114,6 +122,7 @@ export class BrandIndex {
       push(this.bySkeleton, l.skeleton, l);
       push(this.byLength, l.label.length, l);
       if (l.compact) push(this.byCompact, l.compact, l);
+      if (l.label.length <= SHORT_NAME) push(this.byGlance, glanceFold(l.skeleton), l);
       // Every name within one edit of a word is looked for, whatever the typo budget of the
       // whole label, so even short names are indexed one deletion deep.
       const k = Math.max(1, typoBudget(l.label.length));
@@ -137,9 +146,10 @@ export class BrandIndex {
 
 /**
  * Letters that differ for Unicode but not for a reader glancing at a link: dnstwist's
- * homoglyph table (rn/m, vv/w, cl/d, lc/k, c/e, n/m, d/b, q/g, 1/l/i). UTS #39 keeps these
- * apart because they are distinct letters; a phisher picks them because they look alike.
- * Applied to skeletons, compared only for names of five letters or more (lime/line).
+ * homoglyph table (rn/m, vv/w, cl/d, lc/k, c/e, n/m, d/b, q/g, 1/l/i, 5/s). UTS #39 keeps
+ * these apart because they are distinct letters; a phisher picks them because they look
+ * alike. Applied to skeletons; for names of four letters or fewer only an exact match at a
+ * glance counts (lookalike.ts: aeom is aeon, lime is not line).
  */
 const VISUAL_PAIRS: ReadonlyArray<[RegExp, string]> = [
   [/rn|nn|rr/g, 'm'],
@@ -153,6 +163,7 @@ const VISUAL_PAIRS: ReadonlyArray<[RegExp, string]> = [
 const VISUAL_SINGLES: ReadonlyArray<[RegExp, string]> = [
   [/[1i!|]/g, 'l'],
   [/0/g, 'o'],
+  [/5/g, 's'],
   [/m/g, 'n'],
   [/c/g, 'e'],
   [/d/g, 'b'],
@@ -161,12 +172,13 @@ const VISUAL_SINGLES: ReadonlyArray<[RegExp, string]> = [
 
 /**
  * Letters with hooks and strokes that dnstwist uses and UTS #39 does not map to the Latin
- * letter they pass for (ƿ for p, ə for a, ɫ for l).
+ * letter they pass for (ƿ for p, ə for a, ɫ for l), and the Cyrillic м and ь of its
+ * all-Cyrillic names (ѕмьс for smbc).
  */
 const VISUAL_LETTERS: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries({
     a: 'ɑəɐǝ',
-    b: 'ʙɓƅ',
+    b: 'ʙɓƅь',
     c: 'ƈᴄ',
     d: 'ɗđɖ',
     e: 'ɇ',
@@ -177,7 +189,7 @@ const VISUAL_LETTERS: Readonly<Record<string, string>> = Object.fromEntries(
     j: 'ʝɉ',
     k: 'ⱪᴋ',
     l: 'ɫł',
-    m: 'ᴍɱ',
+    m: 'ᴍɱм',
     n: 'ꞑ',
     o: 'ơᴏ',
     p: 'ƿƥþ',
@@ -201,6 +213,18 @@ export function visualFold(skeleton: string, pairs: boolean): string {
   let out = skeleton.replace(/[^\x00-\x7f]/g, (c) => VISUAL_LETTERS[c] ?? c);
   if (pairs) for (const [re, to] of VISUAL_PAIRS) out = out.replace(re, to);
   for (const [re, to] of VISUAL_SINGLES) out = out.replace(re, to);
+  return out;
+}
+
+/**
+ * The visual reading for short names: letter pairs merged, then look-alike letters, but m
+ * kept apart from n. For a long name one hump more or less is a misprint of the brand
+ * (amazom); for a four-letter word it is another word as often as not (lime, line).
+ */
+export function glanceFold(skeleton: string): string {
+  let out = skeleton.replace(/[^\x00-\x7f]/g, (c) => VISUAL_LETTERS[c] ?? c);
+  for (const [re, to] of VISUAL_PAIRS) out = out.replace(re, to);
+  for (const [re, to] of VISUAL_SINGLES) if (to !== 'n') out = out.replace(re, to);
   return out;
 }
 

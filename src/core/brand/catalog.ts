@@ -36,6 +36,11 @@ export const brandSchema = z
     senders: z.array(label).default([]),
     /** Extra words that name the brand in a subject or body (product names, services). */
     keywords: z.array(label).default([]),
+    /**
+     * Registrable domains of others that are spelt nearly like the brand's (jtb.co.jp beside
+     * jcb.co.jp, nhl.com beside dhl.com): real and well known, so never its lookalikes.
+     */
+    neighbours: z.array(label).default([]),
   })
   .strict();
 

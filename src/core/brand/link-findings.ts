@@ -108,9 +108,13 @@ export function lureFindings(facts: MessageFacts): Finding[] {
   ];
 }
 
-/** Shorteners and IP-address links in mail naming a brand: the reader cannot see where they go. */
+/**
+ * Shorteners and IP-address links in mail claiming a brand (its From name or subject): the
+ * reader cannot see where they go. A brand only mentioned in the text is no claim: a mailing
+ * list discussing Microsoft links to bare addresses of its own servers.
+ */
 export function opaqueLinkFindings(facts: MessageFacts): Finding[] {
-  const named = [...facts.named.keys()];
+  const named = [...facts.claimed.keys()];
   if (named.length === 0) return [];
   const out: Finding[] = [];
   const seen = new Set<string>();
@@ -120,7 +124,7 @@ export function opaqueLinkFindings(facts: MessageFacts): Finding[] {
     if (link.isIp) {
       seen.add(link.host);
       out.push(
-        brandFinding('ip-link', facts.lures.length > 0 ? 'high' : 'medium', `Link to the bare IP address ${link.host} in mail naming ${names}`, {
+        brandFinding('ip-link', facts.lures.length > 0 ? 'high' : 'medium', `Link to the bare IP address ${link.host} in mail claiming ${names}`, {
           host: link.host,
           url: clip(link.url),
           brands: named,
@@ -129,7 +133,7 @@ export function opaqueLinkFindings(facts: MessageFacts): Finding[] {
     } else if (link.shortener) {
       seen.add(link.host);
       out.push(
-        brandFinding('hidden-destination', facts.lures.length > 0 ? 'medium' : 'low', `Link through ${link.host} hides its destination, in mail naming ${names}`, {
+        brandFinding('hidden-destination', facts.lures.length > 0 ? 'medium' : 'low', `Link through ${link.host} hides its destination, in mail claiming ${names}`, {
           host: link.host,
           url: clip(link.url),
           brands: named,

@@ -1,7 +1,8 @@
 import { domainToUnicode } from 'node:url';
 import { parse } from 'tldts';
-import { typoBudget, visualFold, type BrandIndex, type BrandLabel } from './brand-index.js';
+import { glanceFold, typoBudget, visualFold, type BrandIndex, type BrandLabel } from './brand-index.js';
 import { editDistance } from './edit-distance.js';
+import { readShortEdit } from './short-edits.js';
 
 /**
  * How a domain imitates a brand's. How much that proves is its `strength`, separately:
@@ -83,7 +84,10 @@ export function judgeHost(rawHost: string, index: BrandIndex): HostJudgement {
   const label = domainToUnicode(`${p.domainWithoutSuffix ?? host}.invalid`).replace(/\.invalid$/, '') || (p.domainWithoutSuffix ?? host);
   const subdomain = p.subdomain ?? '';
   const matches = new Map<string, Lookalike>();
+  const neighbourOf = index.neighbours.get(registrable) ?? index.neighbours.get(icann);
   const add: Add = (bl, how, strength, detail) => {
+    // A listed neighbour (jtb.co.jp beside jcb.co.jp) is someone else's real domain.
+    if (neighbourOf?.includes(bl.brand)) return;
     const seen = matches.get(bl.brand);
     if (!seen || stronger(strength, seen.strength) || (strength === seen.strength && ORDER.indexOf(how) < ORDER.indexOf(seen.how))) {
       matches.set(bl.brand, { brand: bl.brand, official: bl.domain, how, strength, detail });
@@ -102,6 +106,11 @@ export function judgeHost(rawHost: string, index: BrandIndex): HostJudgement {
   for (const bl of index.bySkeleton.get(folded) ?? []) {
     if (bl.label !== label) add(bl, 'homoglyph', 'certain', ascii ? `${label} reads as ${bl.label}` : `${label} looks like ${bl.label} (look-alike characters)`);
   }
+  for (const bl of index.byGlance.get(glanceFold(folded)) ?? []) {
+    // dh1, mufq, srnbc: the short name itself at a glance. Under another suffix it is only a
+    // possible imitation, as the name itself would be (tld-swap).
+    if (bl.label !== label) add(bl, 'homoglyph', bl.suffix === suffix ? 'likely' : 'possible', `${label} looks like ${bl.label} at a glance`);
+  }
   const near = new Set([
     ...index.near.label.candidates(label, 2),
     ...index.near.skeleton.candidates(folded, 2),
@@ -110,15 +119,23 @@ export function judgeHost(rawHost: string, index: BrandIndex): HostJudgement {
   ]);
   for (const bl of near) {
     const budget = typoBudget(bl.label.length);
-    if (budget === 0 || bl.label === label) continue;
+    // A look-alike letter is one change already: on top of it a five-letter name may have no
+    // other (apnic is not apple, webex not fedex), a longer one one more (annazor, amazon).
+    const glance = bl.label.length <= 5 ? 0 : 1;
+    if (bl.label === label) continue;
+    if (budget === 0) {
+      shortTypo(ascii ? label : folded, ascii ? bl.label : bl.skeleton, suffix, bl, add);
+      continue;
+    }
     // A five-letter name missing a letter is mostly another word (mail.ru is not gmail,
     // none.fr not monex): only worth saying when the mail names the brand (aple.com).
-    const typo: Strength = bl.label.length === 5 && label.length < 5 ? 'possible' : 'likely';
+    // So is one under another suffix: tesco.ie is not tepco.co.jp, appie.com is apple.com.
+    const typo: Strength = bl.label.length === 5 && (label.length < 5 || (bl.suffix !== '' && bl.suffix !== suffix)) ? 'possible' : 'likely';
     if (editDistance(label, bl.label, budget) <= budget) add(bl, 'typo', typo, describeEdit(label, bl.label));
     else if (editDistance(folded, bl.skeleton, budget) <= budget) {
       // A typo on top of look-alike characters (аmazom) is still someone imitating the brand.
       add(bl, ascii ? 'typo' : 'homoglyph', ascii ? typo : 'certain', ascii ? describeEdit(label, bl.label) : `${label} looks like ${bl.label} (look-alike characters)`);
-    } else if (editDistance(visual[0], bl.visual[0], budget) <= budget || editDistance(visual[1], bl.visual[1], budget) <= budget) {
+    } else if (editDistance(visual[0], bl.visual[0], glance) <= glance || editDistance(visual[1], bl.visual[1], glance) <= glance) {
       add(bl, 'homoglyph', ascii ? typo : 'certain', `${label} looks like ${bl.label} at a glance`);
     } else if (insertedRun(label, bl.label)) {
       add(bl, 'typo', 'likely', `${label} instead of ${bl.label}`);
@@ -141,6 +158,28 @@ export function judgeHost(rawHost: string, index: BrandIndex): HostJudgement {
 type Add = (bl: BrandLabel, how: LookalikeHow, strength: Strength, detail: string) => void;
 
 /**
+ * Suffixes under which a short name one edit from a brand's is "likely" its imitation:
+ * Japan's. .jp and its attribute domains (co.jp: one per registered company) are sparse and
+ * held by Japanese organisations; under .com, .me or .net nearly every short name is some
+ * company's or word (ring.com beside bing.com, nhl.com beside dhl.com, vista.com beside
+ * visa.com), so there a slip of the fingers is only a possible imitation, told when the mail
+ * names the brand. docs/detection.md has the figures.
+ */
+const SPARSE_SUFFIX = /(?:^|\.)jp$/;
+
+/**
+ * One edit from a name of three or four letters (aeom, smcb, jcbb, mufg-jp is not one edit),
+ * under the brand's own public suffix. Two-letter names (au) count only as exact visual
+ * confusions (the glance look-up above): one edit from "au" is every other two-letter name.
+ */
+function shortTypo(found: string, name: string, suffix: string, bl: BrandLabel, add: Add): void {
+  if (name.length < 3 || suffix !== bl.suffix) return;
+  const edit = readShortEdit(found, name);
+  if (!edit) return;
+  add(bl, 'typo', SPARSE_SUFFIX.test(suffix) ? 'likely' : 'possible', `${found} instead of ${bl.label} (${edit.detail}) under .${suffix}`);
+}
+
+/**
  * Words phishers put beside a brand's name to make a domain look like its service
  * (apple-id-support, amazon-co-jp, smbc-card-security, rakuten-login). Beside one of these
  * a brand name is "likely" an imitation; alone in a longer name (apple-recipes) only "possible".
@@ -153,9 +192,15 @@ const ACCOUNT_WORDS = new Set([
   'unlock', 'recovery', 'reset', 'apple', 'jp', 'co', 'com', 'japan', 'net', 'ne', 'or', 'cojp', 'jpn',
 ]);
 
-/** "jpcofree", "id verify": what is left beside a brand's name starts or ends like a domain or account word. */
+/** Brand labels that are also the names of services other companies run under their own domains. */
+const SERVICE_WORDS = new Set(['outlook', 'office', 'windows', 'live', 'teams', 'exchange', 'sharepoint', 'onedrive']);
+
+/**
+ * "jpcofree", "id verify": what is left beside a brand's name starts with jp, is co or com,
+ * ends like a domain, or is an account word. Not "core" (applecore is a column's name).
+ */
 function nextToAccountWord(rest: string): boolean {
-  return /\b(?:co|jp|cojp|com)|(?:co|jp|com)\b/.test(rest) || rest.split(/\s+/).some((t) => ACCOUNT_WORDS.has(t));
+  return /\b(?:jp|cojp)|\b(?:co|com)\b|(?:co|jp|com)\b/.test(rest) || rest.split(/\s+/).some((t) => ACCOUNT_WORDS.has(t));
 }
 
 /**
@@ -190,7 +235,10 @@ function inDomain(label: string, registrable: string, index: BrandIndex, add: Ad
     if (label === bl.label || at < 0) continue;
     // What is left around the name: "jpcofree" in amazonjpcofree, "find" in findapple.
     const rest = `${label.slice(0, at)} ${label.slice(at + bl.label.length)}`.replace(/[-_0-9]+/g, ' ');
-    add(bl, 'in-domain', bl.label.includes('-') || nextToAccountWord(rest) ? 'likely' : 'possible', `${bl.label} inside ${registrable}`);
+    // Run into one word, a service's name is a product built on it (outlooksecure, netwindows);
+    // spelt apart it still imitates (outlook-secure.com is caught above, beside account words).
+    const likely = bl.label.includes('-') || (nextToAccountWord(rest) && !SERVICE_WORDS.has(bl.label));
+    add(bl, 'in-domain', likely ? 'likely' : 'possible', `${bl.label} inside ${registrable}`);
   }
 }
 
@@ -232,7 +280,9 @@ function inSubdomain(subdomain: string, registrable: string, index: BrandIndex, 
     if (token.length >= 3) {
       // amazon.nuffx.com (the name as a whole label) and amazon-login.x.com (beside account
       // words) imitate; apple-growers.example.org is about apples.
-      const whole = labels.includes(token);
+      // Companies name their own hosts after the Microsoft service they run (outlook.example.com
+      // for Outlook on the web, office., windows.): as a whole label these words are theirs.
+      const whole = labels.includes(token) && !SERVICE_WORDS.has(token);
       const beside = words.some((w) => w !== token && ACCOUNT_WORDS.has(w));
       for (const bl of index.byLabel.get(token) ?? []) add(bl, 'in-subdomain', bl.label.length >= 5 && (whole || beside) ? 'likely' : 'possible', `${bl.label} put in front of ${registrable}`);
     }

@@ -35,7 +35,8 @@ export function locationOf(blob: Blob): Location {
 export interface Password {
   readonly password: string;
   /** "mail": stated in the message itself (the PPAP pattern); "configured": the admin's list. */
-  readonly source: 'mail' | 'configured';
+  /** mail: stated in this mail; paired: stated in another mail of the same sender (PPAP); configured: the admin's list. */
+  readonly source: 'mail' | 'paired' | 'configured';
 }
 
 /**

@@ -24,7 +24,7 @@ export function openedZipFinding(path: string, encrypted: readonly string[], pas
     detector: 'archive',
     code: 'encrypted-zip-opened',
     severity: 'info',
-    summary: `Password-protected zip ${path} opened with a password ${password.source === 'mail' ? 'stated in the mail itself' : 'from the configured list'}; its contents were inspected`,
+    summary: `Password-protected zip ${path} opened with a password ${passwordOrigin(password.source)}; its contents were inspected`,
     evidence: { part: path, encrypted, password_source: password.source },
   };
 }
@@ -40,7 +40,7 @@ export function encryptedDocumentFinding(path: string, kind: string): Finding {
 }
 
 export function openedDocumentFinding(path: string, kind: string, source: 'default' | Password['source']): Finding {
-  const how = source === 'default' ? "Excel's default password (VelvetSweatshop: write protection only)" : source === 'mail' ? 'a password stated in the mail itself' : 'a password from the configured list';
+  const how = source === 'default' ? "Excel's default password (VelvetSweatshop: write protection only)" : `a password ${passwordOrigin(source)}`;
   return {
     detector: 'archive',
     code: 'encrypted-document-opened',
@@ -48,4 +48,8 @@ export function openedDocumentFinding(path: string, kind: string, source: 'defau
     summary: `Encrypted Office document ${path} opened with ${how}; its contents were inspected`,
     evidence: { part: path, encryption: kind, password_source: source },
   };
+}
+
+function passwordOrigin(source: Password['source']): string {
+  return source === 'mail' ? 'stated in the mail itself' : source === 'paired' ? 'stated in a later mail of the same sender (PPAP pairing)' : 'from the configured list';
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../../log/logger.js';
 import type { FilterDeps } from '../../filter/filter-message.js';
 import type { Inspector } from '../../filter/inspector.js';
 import type { InflightBytes } from '../../message/inflight-bytes.js';
+import type { PpapPairing } from '../../ppap/ppap-pairing.js';
 import { MessageBuffers } from '../../message/message-buffers.js';
 import type { Metrics, ReplyStage } from '../../metrics/metrics.js';
 import type { Policy } from '../../policy/decide.js';
@@ -65,6 +66,8 @@ export class SmtpProxy {
     private readonly metrics: Metrics,
     /** Message bytes in flight in this process, shared with the milter (smtp.max_inflight_bytes). */
     private readonly inflight: InflightBytes,
+    /** PPAP pairing over the quarantine store (docs/ppap.md). */
+    private readonly ppap?: PpapPairing,
   ) {
     this.filterDeps = this.filterDepsOf(settings, quarantineStore);
     if (!installDataStreamScan()) this.logger.debug({ event: 'data-stream-scan' }, "smtp-server's DATA scan left as it is (not the version it was written for)");
@@ -140,7 +143,7 @@ export class SmtpProxy {
   }
 
   private filterDepsOf(settings: ProxySettings, quarantine: QuarantineStore): FilterDeps {
-    return { ingress: 'smtp', inspector: this.inspector, policy: settings.policy, tag: settings.tag, quarantine, metrics: this.metrics, logger: this.logger, editBytes: true };
+    return { ingress: 'smtp', inspector: this.inspector, policy: settings.policy, tag: settings.tag, quarantine, metrics: this.metrics, logger: this.logger, editBytes: true, ppap: this.ppap };
   }
 
   private hangUp(connection: SMTPConnection): void {

@@ -129,7 +129,7 @@ describe('links', () => {
     expect(await codes(brandMail({ from: 'shop@store.example', subject: '楽天ポイントが貯まる', text: 'https://store.example/campaign' }))).toEqual([]);
   });
 
-  it('shorteners and IP addresses hide the destination in mail naming a brand', async () => {
+  it('shorteners and IP addresses hide the destination in mail claiming a brand (From name or subject)', async () => {
     expect(await codes(brandMail({ from: 'a@news.example', subject: 'Amazon', text: 'https://bit.ly/3abc http://203.0.113.9/signin' }))).toEqual(['hidden-destination:low', 'ip-link:medium']);
     expect(await codes(brandMail({ from: 'a@news.example', subject: 'Amazon アカウント停止', text: 'https://bit.ly/3abc http://203.0.113.9/signin' }))).toEqual([
       'lure:medium',
@@ -140,6 +140,8 @@ describe('links', () => {
     expect(await codes(brandMail({ from: 'a@news.example', subject: 'Amazon', text: 'https://amzn.to/3abc' }))).toEqual([]);
     // No brand named: a shortener in a newsletter is not this detector's business.
     expect(await codes(brandMail({ from: 'a@news.example', text: 'https://bit.ly/3abc' }))).toEqual([]);
+    // A list post that only mentions a brand in its text claims nothing.
+    expect(await codes(brandMail({ from: 'a@lists.example', subject: 'Re: mail server tuning', text: 'Microsoft Exchange does the same, see http://203.0.113.9/notes' }))).toEqual([]);
   });
 });
 
