@@ -36,6 +36,9 @@ const OFFICE_URI = new Set(['ms-word', 'ms-excel', 'ms-powerpoint', 'ms-visio', 
 /** Windows Search: `search-ms:query=…&crumb=location:\\host\share` lists a remote folder. */
 const SEARCH = new Set(['search-ms', 'search']);
 
+/** Schemes that run what follows them: never read as the first folder of a Mac path. */
+const RUNNING = new Set(['javascript', 'vbscript', 'jscript', 'livescript', 'shell', 'res', 'jar', 'onenote', 'microsoft-edge', 'ms', 'hcp', 'help']);
+
 /** Suffixes that are never delegated on the Internet (RFC 6762, RFC 8375, ICANN name-collision list). */
 const PRIVATE_SUFFIX = /\.(?:local|localdomain|internal|intranet|home\.arpa|home|lan|corp|private)$/;
 
@@ -105,7 +108,7 @@ function classify(s: string, depth: number): TargetReach {
 function isMacPath(s: string): boolean {
   if (/[\\/]/.test(s) || (s.match(/:/g) ?? []).length < 2 || !/\.[a-z0-9]{1,5}$/i.test(s)) return false;
   const first = (s.split(':')[0] ?? '').toLowerCase();
-  return !first.startsWith('ms-') && !FETCHING.has(first) && !WRAPPING.has(first) && !SEARCH.has(first) && first !== 'file';
+  return !first.startsWith('ms-') && ![FETCHING, WRAPPING, OFFICE_URI, SEARCH, RUNNING].some((set) => set.has(first)) && first !== 'file';
 }
 
 /** A handler around another target: remote through it when the inner target is remote. */

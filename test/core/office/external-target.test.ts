@@ -130,6 +130,8 @@ describe('external targets: protocol handlers', () => {
       ['ms-msdt:/id PCWDiagnostic /skip force /param "IT_BrowseForFile=h$(IEX(\'calc\'))i/../../x.exe"', 'ms-msdt'],
       ['MS-MSDT:-id PCWDiagnostic', 'ms-msdt'],
       ['ms-msdt:a:b:c.exe', 'ms-msdt'],
+      ['vbscript:a:b:c.vbs', 'vbscript'],
+      ['hcp:a:b:c.htm', 'hcp'],
       ['search-ms:query=invoice', 'search-ms'],
       ['ms-officecmd:{"id":3}', 'ms-officecmd'],
       ['mhtml:C:\\x.mht!x-usc:C:\\x.mht', 'mhtml'],
