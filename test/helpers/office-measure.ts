@@ -3,6 +3,7 @@ import { basename, relative } from 'node:path';
 import yauzl from 'yauzl';
 import { inspect } from '../../src/core/inspect.js';
 import type { Finding, VerdictName } from '../../src/core/verdict.js';
+import { decide } from '../../src/policy/decide.js';
 import { filesUnder } from './clean-measure.js';
 import { mailOf } from './wrappings.js';
 
@@ -32,6 +33,8 @@ export function officeFiles(dir: string): string[] {
 
 export interface DocumentResult {
   readonly verdict: VerdictName;
+  /** What the default policy does with the mail: anything but "pass" is a false flag on a clean document. */
+  readonly action: string;
   /** Findings that make the document suspicious or worse, or unscannable: false positives on a clean document. */
   readonly flagged: readonly Finding[];
   readonly findings: readonly Finding[];
@@ -42,7 +45,8 @@ export async function inspectDocument(bytes: Buffer, name: string): Promise<Docu
   const mail = mailOf({ body: '資料をお送りします。よろしくお願いいたします。', attachments: [{ name, bytes }] });
   const verdict = await inspect(ENVELOPE, mail);
   const flagged = verdict.findings.filter((f) => f.detector === 'limits' || f.severity === 'medium' || f.severity === 'high');
-  return { verdict: verdict.verdict, flagged, findings: verdict.findings };
+  const action = decide(verdict, { mailFrom: ENVELOPE.mailFrom, headerFrom: [], recipients: ENVELOPE.rcptTo }).action.kind;
+  return { verdict: verdict.verdict, action, flagged, findings: verdict.findings };
 }
 
 /** One row of a corpus' labels.tsv (bench/office-corpus/label.py: independent of sekisho's parsers). */

@@ -24,6 +24,7 @@ describe('clean Office documents come out clean', () => {
     const result = await inspectDocument(readFileSync(file), path.basename(file));
     expect(result.flagged).toEqual([]);
     expect(result.verdict).toBe('clean');
+    expect(result.action).toBe('pass');
   });
 });
 
