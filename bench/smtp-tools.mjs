@@ -2,7 +2,7 @@
 // smtp-sink, a sekisho daemon on a temporary config, and stopping processes cleanly.
 // Not a test helper: nothing here asserts anything about speed.
 import { spawn, spawnSync } from 'node:child_process';
-import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -48,16 +48,30 @@ export async function waitForPort(port, timeoutMs = 5000) {
 export function startSink(port) {
   const sink = spawn('smtp-sink', ['-u', 'nobody', '-c', `127.0.0.1:${port}`, '1024'], { stdio: ['ignore', 'pipe', 'inherit'] });
   sink.messages = 0;
+  // Waiters are woken by the counter line itself, not by polling: the milter bench times
+  // "until the last message reached the sink" with it.
+  const waiters = new Set();
   sink.stdout.on('data', (chunk) => {
     const all = [...chunk.toString().matchAll(/mesg=(\d+)/g)];
-    if (all.length) sink.messages = Number(all[all.length - 1][1]);
+    if (!all.length) return;
+    sink.messages = Number(all[all.length - 1][1]);
+    for (const w of waiters) if (sink.messages >= w.target) w.done();
   });
   /** Resolves with the count once it reaches `target`, or with what it is after `timeoutMs`. */
-  sink.waitForCount = async (target, timeoutMs = 2000) => {
-    const deadline = performance.now() + timeoutMs;
-    while (sink.messages < target && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    return sink.messages;
-  };
+  sink.waitForCount = (target, timeoutMs = 2000) =>
+    new Promise((resolve) => {
+      if (sink.messages >= target) return resolve(sink.messages);
+      const w = {
+        target,
+        done: () => {
+          clearTimeout(timer);
+          waiters.delete(w);
+          resolve(sink.messages);
+        },
+      };
+      const timer = setTimeout(w.done, timeoutMs);
+      waiters.add(w);
+    });
   return sink;
 }
 
@@ -86,18 +100,37 @@ export async function runSource(port, { messages, sessions, size, timeoutMs = 12
 }
 
 /**
+ * Writes `yaml` as the config `name`.yaml in `work` and starts `sekisho serve` on it,
+ * stdout (the JSON log) to `name`.log and stderr to `name`.err (a config error is
+ * printed there, and the daemon exits 2).
+ */
+function spawnSekisho({ work, name, yaml, nodeArgs = [] }) {
+  const config = path.join(work, `${name}.yaml`);
+  writeFileSync(config, yaml);
+  const logFile = path.join(work, `${name}.log`);
+  const errFile = path.join(work, `${name}.err`);
+  const proc = spawn(process.execPath, [...nodeArgs, MAIN, 'serve', '--config', config], { stdio: ['ignore', openSync(logFile, 'w'), openSync(errFile, 'w')] });
+  proc.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
+  return { proc, config, logFile, errFile };
+}
+
+/** The last `lines` non-empty lines of a file, joined with " / " (for failure messages). */
+export function fileTail(file, lines = 3) {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).slice(-lines).join(' / ');
+  } catch {
+    return '';
+  }
+}
+
+/**
  * A sekisho daemon relaying to `upstream` with the default configuration, except what
  * `yaml` adds under `smtp:` (e.g. "  workers: 2\n") and the connection caps, raised so
  * that 20 parallel sessions from one address are not refused.
  */
 export async function startSekisho({ work, name, upstream, smtpYaml = '', extraYaml = '', nodeArgs = [], expectListening = 1 }) {
-  const config = path.join(work, `${name}.yaml`);
-  writeFileSync(config, `smtp:\n  listen: 127.0.0.1:0\n  upstream: ${upstream}\n  max_connections: 2000\n  max_connections_per_ip: 2000\n${smtpYaml}log:\n  level: info\n${extraYaml}`);
-  const logFile = path.join(work, `${name}.log`);
-  const out = openSync(logFile, 'w');
-  const proc = spawn(process.execPath, [...nodeArgs, MAIN, 'serve', '--config', config], { stdio: ['ignore', out, 'inherit'] });
-  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
-  proc.exited = exited;
+  const yaml = `smtp:\n  listen: 127.0.0.1:0\n  upstream: ${upstream}\n  max_connections: 2000\n  max_connections_per_ip: 2000\n${smtpYaml}log:\n  level: info\n${extraYaml}`;
+  const { proc, config, logFile, errFile } = spawnSekisho({ work, name, yaml, nodeArgs });
   let port;
   for (let i = 0; i < 300 && !port; i++) {
     await new Promise((r) => setTimeout(r, 50));
@@ -108,9 +141,29 @@ export async function startSekisho({ work, name, upstream, smtpYaml = '', extraY
   }
   if (!port) {
     proc.kill('SIGKILL');
-    throw new Error(`sekisho (${name}) did not start; log: ${logFile}`);
+    throw new Error(`sekisho (${name}) did not start: ${fileTail(errFile) || fileTail(logFile)} (log: ${logFile})`);
   }
   return { proc, port, logFile, config };
+}
+
+/**
+ * A sekisho daemon on a configuration written in full by the caller, listening on a port
+ * the caller chose (e.g. milter.listen): resolves once `port` accepts connections, throws
+ * with the daemon's last words when it exits first or the port stays closed.
+ */
+export async function startSekishoOn({ work, name, yaml, port, nodeArgs = [], timeoutMs = 30_000 }) {
+  const { proc, config, logFile, errFile } = spawnSekisho({ work, name, yaml, nodeArgs });
+  const exitedEarly = proc.exited.then((status) => {
+    throw new Error(`sekisho (${name}) exited with ${status} before 127.0.0.1:${port} opened: ${fileTail(errFile) || fileTail(logFile)}`);
+  });
+  try {
+    await Promise.race([waitForPort(port, timeoutMs), exitedEarly]);
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw new Error(`${err.message}${err.message.includes('exited') ? '' : `; sekisho says: ${fileTail(logFile) || fileTail(errFile)}`} (files: ${logFile}, ${errFile})`);
+  }
+  exitedEarly.catch(() => undefined);
+  return { proc, port, logFile, errFile, config };
 }
 
 /** Config keys of the build under test: a key it does not know makes `config check` exit 2. */
@@ -133,3 +186,61 @@ export async function stopProcess(proc, graceMs = 10_000) {
 
 export const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 export const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/**
+ * CPU time (ms, user + system) of process `pid` and all its descendants, read from
+ * /proc: the live processes' own time plus what each has collected from the children it
+ * reaped, so that short-lived workers (Postfix's smtpd, Rspamd's) still count once gone.
+ * Threads are inside their process's figure. Undefined where /proc cannot tell.
+ */
+export function processTreeCpuMs(pid) {
+  return processTreeCpu(pid);
+}
+
+/**
+ * CPU time (ms) of the children this process has waited for, e.g. every smtp-source run
+ * that has exited: /proc/self/stat's cutime + cstime.
+ */
+export function reapedChildrenCpuMs() {
+  try {
+    const text = readFileSync('/proc/self/stat', 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) * (1000 / 100);
+  } catch {
+    return undefined;
+  }
+}
+
+function processTreeCpu(pid) {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const stats = new Map();
+  let names;
+  try {
+    names = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return undefined;
+  }
+  for (const n of names) {
+    try {
+      // The command name may contain spaces and parentheses: fields start after the last ")".
+      const text = readFileSync(`/proc/${n}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      // f[1] = ppid; f[11..14] = utime, stime, cutime, cstime (fields 14–17 of proc(5)).
+      stats.set(Number(n), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (!stats.has(pid)) return undefined;
+  let total = 0;
+  const queue = [pid];
+  const seen = new Set();
+  while (queue.length) {
+    const p = queue.pop();
+    if (seen.has(p)) continue;
+    seen.add(p);
+    total += stats.get(p)?.ticks ?? 0;
+    for (const [child, s] of stats) if (s.ppid === p) queue.push(child);
+  }
+  return total * tick;
+}

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import { isQuarantineId } from '../quarantine/quarantine-store.js';
 import type { ReleaseResult } from '../quarantine/release.js';
-import { headerText, summarise } from './entry-view.js';
+import { headerText, secondsLeft, summarise } from './entry-view.js';
 import { HttpError, queryOf, readJson, send, sendJson } from './http-util.js';
 import { parseListQuery, parseRecipients } from './list-query.js';
 
@@ -33,6 +33,10 @@ export async function handleApi(admin: QuarantineAdmin, req: IncomingMessage, re
     allow(method, ['POST']);
     return release(admin, req, res, id);
   }
+  if (action === 'open') {
+    allow(method, ['POST']);
+    return open(admin, req, res, id);
+  }
   throw new HttpError(404, 'not found');
 }
 
@@ -53,7 +57,22 @@ async function detail(admin: QuarantineAdmin, res: ServerResponse, id: string): 
   const meta = await admin.store.get(id);
   if (!meta) throw new HttpError(404, 'not found');
   const message = await admin.store.raw(id);
-  sendJson(res, 200, { ...meta, headers: message ? headerText(message) : '' });
+  const ppap = meta.ppap && { ...meta.ppap, seconds_left: secondsLeft(meta.ppap.until) };
+  sendJson(res, 200, { ...meta, ...(ppap ? { ppap } : {}), headers: message ? headerText(message) : '' });
+}
+
+/**
+ * PPAP by hand: `{"password": "…"}` for an entry awaiting one. The archive is opened and
+ * the whole message inspected again; clean is released as a pairing would release it.
+ */
+async function open(admin: QuarantineAdmin, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+  const body = await readJson(req);
+  const password = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)['password'] : undefined;
+  if (typeof password !== 'string' || password === '' || password.length > 256) throw new HttpError(400, 'password must be a string of 1 to 256 characters');
+  if (!admin.canOpen) throw new HttpError(501, 'opening with a password is not available here');
+  const result = await admin.open(id, password, 'api');
+  const status = result === 'released' || result === 'kept' ? 200 : result === 'wrong-password' ? 422 : result === 'not-awaiting' ? 409 : 502;
+  sendJson(res, status, { id, result });
 }
 
 async function raw(admin: QuarantineAdmin, res: ServerResponse, id: string): Promise<void> {

@@ -16,6 +16,8 @@ export interface EntrySummary {
   readonly released: boolean;
   /** "detector/code" of each finding. */
   readonly findings: readonly string[];
+  /** PPAP: awaiting a password, and how long still; the attempts so far (never a password). */
+  readonly ppap?: { readonly state: string; readonly until: string; readonly seconds_left: number; readonly attempts: number };
 }
 
 export function summarise(meta: QuarantineMeta): EntrySummary {
@@ -33,7 +35,13 @@ export function summarise(meta: QuarantineMeta): EntrySummary {
     size: meta.size,
     released: meta.release?.state === 'released',
     findings: meta.findings.map((f) => `${f.detector}/${f.code}`),
+    ...(meta.ppap ? { ppap: { state: meta.ppap.state, until: meta.ppap.until, seconds_left: secondsLeft(meta.ppap.until), attempts: meta.ppap.attempts.length } } : {}),
   };
+}
+
+/** Of a PPAP window; 0 once over. */
+export function secondsLeft(until: string, now = Date.now()): number {
+  return Math.max(0, Math.round((Date.parse(until) - now) / 1000));
 }
 
 /** A header block is a few kilobytes; a message that claims more is shown cut. */

@@ -88,6 +88,7 @@ export function detailPage(ctx: PageContext, meta: QuarantineMeta, headers: stri
     html`<p class="small"><a href="/quarantine">← Back to the list / 一覧へ戻る</a></p>
 <h1>${meta.subject || '(no subject / 件名なし)'}</h1>
 ${releaseNotice(meta)}
+${ppapNotice(ctx, meta)}
 <div class="actions">
 <a class="button primary" href="/quarantine/${meta.id}/release">Release / 解放</a>
 <a class="button danger" href="/quarantine/${meta.id}/delete">Delete / 削除</a>
@@ -125,6 +126,39 @@ ${
 function partOf(evidence: Readonly<Record<string, unknown>>): string {
   const part = evidence['part'];
   return typeof part === 'string' || typeof part === 'number' ? String(part) : '';
+}
+
+const PPAP_RESULTS: Readonly<Record<string, string>> = {
+  released: 'opened, clean, released / 開封・問題なし・解放',
+  kept: 'opened, kept: bad inside / 開封・中身に問題あり・隔離継続',
+  'wrong-password': 'wrong password / パスワード不一致',
+  expired: 'window over / 期限切れ',
+  error: 'could not be tried / 試行できず',
+};
+
+/**
+ * PPAP: the zip waits for its password (time left), what each attempt did and with whose
+ * password; a form to type one. No password is ever shown.
+ */
+function ppapNotice(ctx: PageContext, meta: QuarantineMeta): Html | '' {
+  const p = meta.ppap;
+  if (!p) return '';
+  const left = Math.max(0, Math.round((Date.parse(p.until) - Date.now()) / 60_000));
+  const head =
+    p.state === 'awaiting'
+      ? html`<strong>Awaiting password / パスワード待ち</strong>${left >= 60 ? `${Math.floor(left / 60)} h ${left % 60} min` : `${left} min`} left, until ${formatTime(p.until)}. A later mail from ${p.senders.join(', ')} that states the password opens it; clean contents are released. / 同じ差出人からのパスワード通知で開封し、問題がなければ自動で解放します。`
+      : html`<strong>PPAP: ${PPAP_RESULTS[p.state] ?? p.state}</strong>`;
+  const attempts = p.attempts.map((a) => html`<li>${formatTime(a.at)} — ${PPAP_RESULTS[a.result] ?? a.result} (${a.source})</li>`);
+  const form =
+    p.state === 'awaiting' && ctx.csrf
+      ? html`<form method="post" action="/quarantine/${meta.id}/open" class="inline">
+<input type="hidden" name="csrf" value="${ctx.csrf}">
+<label for="password">Password / パスワード</label>
+<input type="password" id="password" name="password" autocomplete="off" required maxlength="256">
+<button type="submit">Open and inspect / 開封して検査</button>
+</form>`
+      : '';
+  return html`<div class="notice ${p.state === 'awaiting' ? 'warn' : 'ok'}">${head}${attempts.length > 0 ? html`<ul class="small">${attempts}</ul>` : ''}${form}</div>`;
 }
 
 function releaseNotice(meta: QuarantineMeta): Html | '' {

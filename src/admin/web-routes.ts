@@ -47,9 +47,10 @@ export async function handleWeb(ctx: WebContext, req: IncomingMessage, res: Serv
   if (!isQuarantineId(id)) throw new HttpError(400, 'bad id');
   const action = segments.slice(2).join('/');
   if (method === 'POST') {
-    if (action !== 'release' && action !== 'delete') throw new HttpError(405, 'method not allowed', { Allow: 'GET, HEAD' });
+    if (action !== 'release' && action !== 'delete' && action !== 'open') throw new HttpError(405, 'method not allowed', { Allow: 'GET, HEAD' });
     const form = await readForm(req);
     if (!csrfMatches(session, form.get('csrf'))) throw new HttpError(403, 'the form is stale or from another site: open the page again and retry');
+    if (action === 'open') return open(ctx, res, id, form);
     return action === 'release' ? release(ctx, res, session, id, form) : remove(ctx, res, session, id);
   }
   const meta = await ctx.admin.store.get(id);
@@ -125,6 +126,15 @@ async function release(ctx: WebContext, res: ServerResponse, session: Session, i
   const result = await ctx.admin.release(id, { by: 'web', recipients, force: form.get('force') === 'true' });
   const status = result.status === 'not-found' ? 404 : result.status === 'failed' ? 502 : result.status === 'in-doubt' ? 409 : 200;
   sendHtml(res, status, releaseResultPage(session, id, result));
+}
+
+/** PPAP by hand: the entry's page shows what the password did (the attempt is recorded there). */
+async function open(ctx: WebContext, res: ServerResponse, id: string, form: URLSearchParams): Promise<void> {
+  const password = form.get('password') ?? '';
+  if (password === '' || password.length > 256) throw new HttpError(400, 'a password of 1 to 256 characters');
+  if (!ctx.admin.canOpen) throw new HttpError(501, 'opening with a password is not available here');
+  await ctx.admin.open(id, password, 'admin:web');
+  redirect(res, `/quarantine/${id}`);
 }
 
 async function remove(ctx: WebContext, res: ServerResponse, session: Session, id: string): Promise<void> {

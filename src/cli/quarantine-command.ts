@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { LoadedConfig } from '../config/load-config.js';
@@ -7,6 +8,9 @@ import { createQuarantineStore } from '../quarantine/create-store.js';
 import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import { isQuarantineId, type ListFilter, type QuarantineMeta } from '../quarantine/quarantine-store.js';
 import { createNextHop } from '../smtp/next-hop/create-next-hop.js';
+import { inspectorPlan, inspectorSettings } from '../config/inspect-options.js';
+import { createInspector } from '../filter/create-inspector.js';
+import { startPpap } from '../ppap/start-ppap.js';
 
 export const QUARANTINE_USAGE = `  sekisho quarantine list --config FILE [--since T] [--until T] [--sender S] [--recipient R]
                           [--verdict V] [--released | --unreleased] [--text Q] [--limit N] [--offset N] [--json]
@@ -14,8 +18,19 @@ export const QUARANTINE_USAGE = `  sekisho quarantine list --config FILE [--sinc
   sekisho quarantine show --config FILE ID [--json | --raw]
   sekisho quarantine release --config FILE ID [--to ADDR,...] [--force] [--by NAME]
                                        send it on with its original envelope (or to ADDR); never twice
+  sekisho quarantine open --config FILE ID --password-file F [--by NAME]
+                                       PPAP: open an entry awaiting its password, rescan, release if clean
   sekisho quarantine delete --config FILE ID
   sekisho quarantine purge --config FILE [--older-than AGE]   (default: quarantine.retention)`;
+
+const OPEN_RESULT_TEXT: Readonly<Record<string, string>> = {
+  released: 'opened; clean inside; released to its recipients',
+  kept: 'opened; not clean inside: stays quarantined with the new findings (sekisho quarantine show)',
+  'wrong-password': 'the password does not open it; still awaiting a password',
+  'not-awaiting': 'not awaiting a password (released, kept, expired, or not a PPAP entry)',
+  expired: 'its window is over',
+  error: 'could not be tried (inspection failed or the release did not go through); see the log',
+};
 
 /** A problem with the command line: exit 2. */
 export class QuarantineUsageError extends Error {}
@@ -54,6 +69,7 @@ export async function quarantineCommand(sub: string | undefined, args: string[],
       force: { type: 'boolean' },
       by: { type: 'string' },
       'older-than': { type: 'string' },
+      'password-file': { type: 'string' },
     },
   });
   if (!values.config) throw new QuarantineUsageError('missing --config FILE');
@@ -125,6 +141,26 @@ export async function quarantineCommand(sub: string | undefined, args: string[],
           return 1;
         case 'not-found':
           return notFound(io, id);
+      }
+    }
+    case 'open': {
+      const id = idArg();
+      if (!values['password-file']) throw new QuarantineUsageError('quarantine open needs --password-file F (a file, so that the password is not in the shell history or ps)');
+      // The first line of the file; a trailing newline from an editor is not part of it.
+      const password = (await readFile(values['password-file'], 'utf8')).split(/\r?\n/, 1)[0] ?? '';
+      if (password === '') throw new QuarantineUsageError('the password file is empty');
+      // The rescan runs in an inspection worker with the configured time budget, as in the daemon.
+      const inspector = createInspector(inspectorSettings(loaded), { ...inspectorPlan(loaded), threads: 1 }, logger);
+      try {
+        await inspector.ready();
+        const ppap = startPpap(() => loaded, store, () => (hop ??= createNextHop(loaded)), inspector, logger, undefined);
+        ppap.stop();
+        const result = await ppap.pairing.open(id, password, by);
+        io.out(`${id}: ${OPEN_RESULT_TEXT[result]}`);
+        return result === 'released' || result === 'kept' ? 0 : 1;
+      } finally {
+        await inspector.close();
+        await hop?.close();
       }
     }
     case 'delete': {

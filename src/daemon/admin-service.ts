@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { BudgetedQuarantineStore } from '../quarantine/budgeted-store.js';
 import { quarantineLimits } from '../quarantine/create-store.js';
 import { countAwaiting } from '../ppap/ppap-pairing.js';
-import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
+import { QuarantineAdmin, type OpenResult } from '../quarantine/quarantine-admin.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { NextHop } from '../smtp/next-hop/next-hop.js';
 import { ReadinessProbe, type Check } from './readiness.js';
@@ -38,13 +38,22 @@ export interface AdminService {
  * the quarantine. In one process it runs beside the proxy; with smtp.workers > 1 in the
  * cluster primary.
  */
-export async function startAdminService(loaded: LoadedConfig, logger: Logger, store: QuarantineStore, nextHop: () => NextHop, observability: Observability): Promise<AdminService> {
+export async function startAdminService(
+  loaded: LoadedConfig,
+  logger: Logger,
+  store: QuarantineStore,
+  nextHop: () => NextHop,
+  observability: Observability,
+  /** PPAP by hand: an admin's password rescans an entry and releases it if clean. */
+  opener?: (id: string, password: string, by: string) => Promise<OpenResult>,
+): Promise<AdminService> {
   let current = loaded;
   const { metrics } = observability;
   const admin = new QuarantineAdmin(store, nextHop, () => ({ releaseHeader: current.config.quarantine.release_header }), logger, (event, count) => {
     if (event === 'released') metrics.quarantineReleased.inc(count);
     else metrics.quarantineDeleted.inc(count);
   });
+  if (opener) admin.attachOpener(opener);
   metrics.watchQuarantine(() => store.stats());
   metrics.watchPpap(() => countAwaiting(store, current.config.ppap.window));
   const purge = () => {

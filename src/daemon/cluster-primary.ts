@@ -5,6 +5,9 @@ import type { Metrics } from '../metrics/metrics.js';
 import { createQuarantineStore } from '../quarantine/create-store.js';
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { startAdminService } from './admin-service.js';
+import { inspectorPlan, inspectorSettings } from '../config/inspect-options.js';
+import { createInspector } from '../filter/create-inspector.js';
+import { startPpap } from '../ppap/start-ppap.js';
 import { isToPrimary, type ToWorker } from './cluster-messages.js';
 import { ClusterMetrics } from './cluster-metrics.js';
 import { reloadConfig } from './signals.js';
@@ -25,11 +28,16 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger, metrics: 
   // The admin service (API, web page, metrics, purge) runs once, here; the workers share
   // the quarantine directory and each writes its own entries into it.
   let nextHop = createNextHop(loaded);
-  const adminService = await startAdminService(loaded, logger, createQuarantineStore(loaded.config), () => nextHop, {
+  const store = createQuarantineStore(loaded.config);
+  // One inspection worker here for an admin who opens a PPAP entry with a password: its
+  // rescan must not run on the event loop that serves the admin port.
+  const inspector = createInspector(inspectorSettings(loaded), { ...inspectorPlan(loaded), threads: 1 }, logger, undefined);
+  const ppap = startPpap(() => current, store, () => nextHop, inspector, logger, metrics);
+  const adminService = await startAdminService(loaded, logger, store, () => nextHop, {
     metrics,
     exposition: () => clusterMetrics.exposition(),
     listening: () => ({ ok: listening.size > 0, detail: `${listening.size} of ${current.config.smtp.workers} workers listening`, problem: listening.size > 0 ? undefined : 'no worker listening' }),
-  });
+  }, (id, password, by) => ppap.pairing.open(id, password, by));
   let stopping = false;
   const workers = loaded.config.smtp.workers;
   const send = (worker: Worker, message: ToWorker) => worker.send(message);

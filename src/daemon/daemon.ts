@@ -9,12 +9,7 @@ import { createQuarantineStore, quarantineLimits } from '../quarantine/create-st
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { SmtpProxy, type ProxySettings } from '../smtp/proxy/smtp-proxy.js';
 import { MilterServer, type MilterServerSettings } from '../milter/milter-server.js';
-import { PpapPairing } from '../ppap/ppap-pairing.js';
-import { createPasswordVault, ppapSettings } from '../ppap/create-ppap.js';
-import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
-import type { QuarantineStore } from '../quarantine/quarantine-store.js';
-import type { NextHop } from '../smtp/next-hop/next-hop.js';
-import type { Inspector } from '../filter/inspector.js';
+import { startPpap } from '../ppap/start-ppap.js';
 import { InflightBytes } from '../message/inflight-bytes.js';
 import { startAdminService, type AdminService } from './admin-service.js';
 
@@ -58,31 +53,6 @@ export function milterSettings(loaded: LoadedConfig): MilterServerSettings {
     policy,
     tag,
   };
-}
-
-/** How often windows that are over are looked for (expired entries become plain quarantine). */
-const PPAP_SWEEP_MS = 60_000;
-
-/** PPAP pairing over sekisho's own store, with its sweep; every daemon process runs one. */
-function startPpap(current: () => LoadedConfig, store: QuarantineStore, nextHop: () => NextHop, inspector: Inspector, logger: Logger, metrics: Metrics): { pairing: PpapPairing; stop(): void } {
-  const admin = new QuarantineAdmin(store, nextHop, () => ({ releaseHeader: current().config.quarantine.release_header }), logger, (event, count) => {
-    if (event === 'released') metrics.quarantineReleased.inc(count);
-  });
-  const pairing = new PpapPairing(
-    store,
-    createPasswordVault(current().config),
-    (id, options) => admin.release(id, options),
-    inspector,
-    () => policyFromConfig(current().config).policy,
-    () => ppapSettings(current().config),
-    metrics,
-    logger,
-  );
-  const timer = setInterval(() => {
-    pairing.sweep().catch((err: unknown) => logger.error({ err, event: 'ppap-sweep' }, 'ppap sweep failed'));
-  }, PPAP_SWEEP_MS);
-  timer.unref();
-  return { pairing, stop: () => clearInterval(timer) };
 }
 
 export function proxySettings(loaded: LoadedConfig): ProxySettings {
@@ -139,7 +109,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
     exposition: () => metrics.registry.metrics(),
     listening: () => ({ ok: true, detail: listening }),
   };
-  const adminService = options.admin ? await startAdminService(loaded, logger, store, () => nextHop, observability) : undefined;
+  const adminService = options.admin ? await startAdminService(loaded, logger, store, () => nextHop, observability, (id, password, by) => ppap.pairing.open(id, password, by)) : undefined;
 
   return {
     smtpAddress,

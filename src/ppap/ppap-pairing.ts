@@ -93,9 +93,9 @@ export class PpapPairing {
     if (!opened) await this.vault.remember({ senders, rcpts, passwords: mail.passwords, messageId: mail.messageId, until: mail.at.getTime() + this.settings().windowMs });
   }
 
-  /** An admin typed a password (web page, `sekisho quarantine open`): the same path as a mail's. */
+  /** An admin typed a password (web page, API, `sekisho quarantine open`): the same path as a mail's. */
   open(id: string, password: string, by: string): Promise<PairingResult> {
-    return this.tryOpen(id, [password], by);
+    return this.tryOpen(id, [password], by, `ppap: password entered by ${by}`);
   }
 
   /** Windows that are over: plain quarantine, and their passwords gone. */
@@ -135,7 +135,7 @@ export class PpapPairing {
   }
 
   /** Re-inspects one entry with these passwords and acts on the new verdict. */
-  private async tryOpen(id: string, passwords: readonly string[], source: string): Promise<PairingResult> {
+  private async tryOpen(id: string, passwords: readonly string[], source: string, releasedBy = `ppap pairing, password from message ${source}`): Promise<PairingResult> {
     const meta = await this.store.get(id);
     const raw = meta && (await this.store.raw(id));
     if (!meta || !raw || meta.ppap?.state !== 'awaiting' || meta.release) return 'not-awaiting';
@@ -153,7 +153,7 @@ export class PpapPairing {
     if (kind === 'pass' || kind === 'tag') {
       const settings = this.settings();
       const result = await this.release(id, {
-        by: `ppap pairing, password from message ${source}`,
+        by: releasedBy,
         header: settings.releaseHeader ? { name: 'X-Sekisho-PPAP', value: `opened and inspected: ${inspection.verdict}; password from ${source.slice(0, 200)}` } : false,
       });
       if (result.status !== 'released') {

@@ -14,6 +14,9 @@ export interface ReleaseOptions {
   readonly header?: { readonly name: string; readonly value: string } | false;
 }
 
+/** What an admin's password did to an entry awaiting one (PPAP, docs/ppap.md). */
+export type OpenResult = 'released' | 'kept' | 'wrong-password' | 'expired' | 'error' | 'not-awaiting';
+
 /**
  * What admins do to the quarantine — release, delete, purge — with one audit log line
  * each, shared by the CLI, the HTTP API and the web page so that all three behave and are
@@ -28,6 +31,23 @@ export class QuarantineAdmin {
     /** Called after each change, for metrics. */
     private readonly onChange: (event: 'released' | 'deleted' | 'purged', count: number) => void = () => undefined,
   ) {}
+
+  private opener: ((id: string, password: string, by: string) => Promise<OpenResult>) | undefined;
+
+  /** PPAP: opening an entry with a password rescans it (in an inspection worker) and releases it if clean. */
+  attachOpener(opener: (id: string, password: string, by: string) => Promise<OpenResult>): void {
+    this.opener = opener;
+  }
+
+  get canOpen(): boolean {
+    return this.opener !== undefined;
+  }
+
+  /** An admin's password for an entry awaiting one; the audit line is the pairing's (no password in it). */
+  async open(id: string, password: string, by: string): Promise<OpenResult> {
+    if (!this.opener) throw new Error('opening entries with a password is not available in this process');
+    return this.opener(id, password, by);
+  }
 
   async release(id: string, options: ReleaseOptions): Promise<ReleaseResult> {
     const result = await releaseMessage(this.store, this.nextHop(), id, {

@@ -136,6 +136,7 @@ async function definedMetrics(): Promise<Defined> {
   const metrics = new Metrics('test');
   metrics.watchQuarantine(async () => ({ messages: 0, bytes: 0 }));
   metrics.watchInflight({ used: 0, limit: 1 });
+  metrics.watchPpap(async () => 0);
   const json = await metrics.registry.getMetricsAsJSON();
   const labels = new Map<string, Set<string>>();
   const values = new Map<string, Map<string, Set<string>>>();

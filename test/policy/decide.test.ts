@@ -41,8 +41,10 @@ describe('verdict and default policy', () => {
     expect(verdictOf([f('limits', 'ratio', 'medium'), f('macro', 'xlm', 'high')]).verdict).toBe('malicious');
   });
 
-  it('a closed password zip with Office files is quarantined; other findings are tagged', () => {
-    expect(act([f('archive', 'encrypted-office-zip', 'high')]).kind).toBe('quarantine');
+  it('a closed password zip with Office files awaits its password (PPAP); other findings are tagged', () => {
+    expect(act([f('archive', 'encrypted-office-zip', 'high')]).kind).toBe('await-password');
+    // Anything stronger found beside it still wins: a brand impersonation is quarantined outright.
+    expect(act([f('archive', 'encrypted-office-zip', 'high'), f('brand', 'display-name', 'high')]).kind).toBe('quarantine');
     expect(act([f('archive', 'encrypted-zip', 'medium')]).kind).toBe('tag');
     expect(act([f('archive', 'encrypted-zip-opened', 'info')]).kind).toBe('pass');
   });

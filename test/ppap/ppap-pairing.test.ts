@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Encoding from 'encoding-japanese';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { removeDir, tempDir } from '../helpers/archive-tools.js';
  */
 
 const F = path.resolve(__dirname, '../fixtures');
+const MAIN = path.resolve(__dirname, '../../dist/main.js');
 const CLEAN_DOCX = readFileSync(path.join(F, 'office-oletools/msodde/harmless-clean.docx'));
 const MACRO_XLSM = attachmentOf(readFileSync(path.join(F, 'mail-spamassassin/olevbmacro/macro.eml')), 'macro.xlsm');
 const PASSWORD = 'Kx7#mQ2vL9';
@@ -195,5 +197,70 @@ describe('PPAP pairing through the proxy', () => {
     const [held] = await entries(proxy);
     expect(held?.ppap?.state).toBe('expired');
     expect(pairings(proxy)).toEqual([expect.objectContaining({ result: 'expired' })]);
+  });
+});
+
+describe('PPAP by hand: API, web page and CLI', () => {
+  const relay = relayFixture();
+  const TOKEN = 'ppap-admin-token-4567';
+
+  it('POST /api/quarantine/ID/open: a wrong password is 422 and recorded, the right one releases it', async () => {
+    const { sink, proxy } = await relay.start({}, { admin: { listen: '127.0.0.1:0', token: TOKEN } });
+    expect(await send(proxy.port, SENDER, [RCPT], zipMail('f', { name: 'a.docx', bytes: CLEAN_DOCX }))).toBe(250);
+    const [held] = await entries(proxy);
+    const url = `http://127.0.0.1:${proxy.daemon.adminAddress?.port}/api/quarantine/${held!.id}/open`;
+    const post = (password: string) => fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
+    const wrong = await post('not-it-000');
+    expect(wrong.status).toBe(422);
+    expect(await wrong.json()).toEqual({ id: held!.id, result: 'wrong-password' });
+    const listed = (await (await fetch(`http://127.0.0.1:${proxy.daemon.adminAddress?.port}/api/quarantine`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { entries: Array<{ ppap: { state: string; attempts: number; seconds_left: number } }> };
+    expect(listed.entries[0]?.ppap).toMatchObject({ state: 'awaiting', attempts: 1 });
+    expect(listed.entries[0]?.ppap.seconds_left).toBeGreaterThan(23 * 3600);
+    const right = await post(PASSWORD);
+    expect(await right.json()).toEqual({ id: held!.id, result: 'released' });
+    expect(sink.messages).toHaveLength(1);
+    expect((await entries(proxy))[0]?.release?.by).toBe('ppap: password entered by api');
+  });
+
+  it('the web page shows the wait and the attempts, and takes a password (CSRF-checked)', async () => {
+    const { sink, proxy } = await relay.start({}, { admin: { listen: '127.0.0.1:0', token: TOKEN } });
+    expect(await send(proxy.port, SENDER, [RCPT], zipMail('g', { name: 'a.docx', bytes: CLEAN_DOCX }))).toBe(250);
+    const [held] = await entries(proxy);
+    const base = `http://127.0.0.1:${proxy.daemon.adminAddress?.port}`;
+    const login = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${TOKEN}` });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';', 1)[0] ?? '';
+    const page = await (await fetch(`${base}/quarantine/${held!.id}`, { headers: { cookie } })).text();
+    expect(page).toContain('Awaiting password / パスワード待ち');
+    expect(page).toMatch(/<input type="password" id="password" name="password"/);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const form = (fields: Record<string, string>) => ({ method: 'POST', redirect: 'manual' as const, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    expect((await fetch(`${base}/quarantine/${held!.id}/open`, form({ csrf: 'stale', password: PASSWORD }))).status).toBe(403);
+    const opened = await fetch(`${base}/quarantine/${held!.id}/open`, form({ csrf, password: PASSWORD }));
+    expect(opened.status).toBe(303);
+    expect(sink.messages).toHaveLength(1);
+    const after = await (await fetch(`${base}/quarantine/${held!.id}`, { headers: { cookie } })).text();
+    expect(after).toContain('PPAP: opened, clean, released');
+    expect(after).toContain('admin:web');
+    expect(after).not.toContain(PASSWORD);
+  });
+
+  it('sekisho quarantine open ID --password-file F', async () => {
+    const { sink, proxy } = await relay.start();
+    expect(await send(proxy.port, SENDER, [RCPT], zipMail('h', { name: 'a.docx', bytes: CLEAN_DOCX }))).toBe(250);
+    const [held] = await entries(proxy);
+    const config = path.join(dir, 'cli.yaml');
+    writeFileSync(config, `smtp:\n  listen: 127.0.0.1:0\n  upstream: ${sink.url}\n  upstream_tls: { starttls: never }\nquarantine:\n  dir: ${proxy.loaded.config.quarantine.dir}\n`);
+    const pwFile = path.join(dir, 'pw.txt');
+    writeFileSync(pwFile, `${PASSWORD}\n`);
+    // Asynchronously: the release goes to the sink that runs in this very process.
+    const run = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [MAIN, 'quarantine', 'open', held!.id, '--config', config, '--password-file', pwFile], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(run.stdout.trim()).toBe(`${held!.id}: opened; clean inside; released to its recipients`);
+    expect(run.status).toBe(0);
+    expect(`${run.stdout}${run.stderr}`).not.toContain(PASSWORD);
+    expect(sink.messages).toHaveLength(1);
   });
 });
