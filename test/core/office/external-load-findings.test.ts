@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yauzl from 'yauzl';
 import { describe, expect, it } from 'vitest';
-import { externalLoadFinding } from '../../../src/core/detectors/macro-findings.js';
+import { externalLoadFinding } from '../../../src/core/detectors/external-load-findings.js';
 import { inspect } from '../../../src/core/inspect.js';
 import { classifyTarget } from '../../../src/core/office/external-target.js';
 import { mailOf } from '../../helpers/wrappings.js';
