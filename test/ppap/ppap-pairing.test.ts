@@ -101,7 +101,7 @@ async function until<T>(what: string, fn: () => T | Promise<T>, ok: (v: T) => bo
 }
 
 async function entries(proxy: RunningProxy): Promise<readonly QuarantineMeta[]> {
-  return (await createQuarantineStore(proxy.loaded.config).list({})).entries;
+  return (await createQuarantineStore(proxy.loaded).list({})).entries;
 }
 
 const pairings = (proxy: RunningProxy) => proxy.logs.lines.filter((l) => l['event'] === 'ppap-pairing');
