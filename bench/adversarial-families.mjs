@@ -4,8 +4,8 @@
 // benchmark (bench/adversarial-bench.mjs) and the tests (test/helpers/adversarial.ts) use
 // this one generator. Deterministic: the seed is fixed, so a slow family reproduces.
 
-/** mulberry32, as test/helpers/prng.ts. */
-function prng(seed) {
+/** mulberry32, as test/helpers/prng.ts (the soak draws from it too). */
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -104,8 +104,8 @@ export class FileQuarantineStore implements QuarantineStore {
   }
 
   async list(filter: ListFilter = {}): Promise<ListPage> {
-    const all = await this.all();
-    const matching = all.filter((m) => matchesFilter(m, filter)).sort((a, b) => b.quarantined_at.localeCompare(a.quarantined_at) || a.id.localeCompare(b.id));
+    const matching = await this.matching((m) => matchesFilter(m, filter));
+    matching.sort((a, b) => b.quarantined_at.localeCompare(a.quarantined_at) || a.id.localeCompare(b.id));
     const offset = Math.max(0, filter.offset ?? 0);
     const limit = Math.max(0, filter.limit ?? 50);
     return { total: matching.length, entries: matching.slice(offset, offset + limit) };
@@ -141,8 +141,7 @@ export class FileQuarantineStore implements QuarantineStore {
 
   async purge(before: Date): Promise<string[]> {
     const gone: string[] = [];
-    for (const meta of await this.all()) {
-      if (Date.parse(meta.quarantined_at) >= before.getTime()) continue;
+    for (const meta of await this.matching((m) => Date.parse(m.quarantined_at) < before.getTime())) {
       const lock = await this.lock(meta.id).catch(() => undefined);
       if (!lock) continue; // being released right now: next purge
       try {
@@ -183,8 +182,12 @@ export class FileQuarantineStore implements QuarantineStore {
   }
 
   async stats(): Promise<{ messages: number; bytes: number }> {
-    const all = await this.all();
-    return { messages: all.length, bytes: all.reduce((n, m) => n + m.size, 0) };
+    const totals = { messages: 0, bytes: 0 };
+    await this.each((m) => {
+      totals.messages++;
+      totals.bytes += m.size;
+    });
+    return totals;
   }
 
   /** The ids of the entries (those whose metadata exists), in no particular order. */
@@ -192,13 +195,26 @@ export class FileQuarantineStore implements QuarantineStore {
     return (await readdir(this.dir)).filter((n) => n.endsWith('.json') && isQuarantineId(n.slice(0, -5))).map((n) => n.slice(0, -5));
   }
 
-  private async all(): Promise<QuarantineMeta[]> {
+  /** The entries `keep` wants, read one file at a time: memory grows with the matches only. */
+  private async matching(keep: (meta: QuarantineMeta) => boolean): Promise<QuarantineMeta[]> {
     const out: QuarantineMeta[] = [];
+    await this.each((meta) => {
+      if (keep(meta)) out.push(meta);
+    });
+    return out;
+  }
+
+  /**
+   * Every entry's metadata, one after the other. Nothing keeps them all: a PPAP password mail
+   * asks for one sender's entries, and with them all in memory each such mail cost the whole
+   * quarantine's metadata (44 MiB at 5,700 entries in the soak run, 20 at once 328 MiB, and
+   * 200,000 entries are allowed), which any sender could multiply.
+   */
+  private async each(visit: (meta: QuarantineMeta) => void): Promise<void> {
     for (const id of await this.ids()) {
       const meta = await this.get(id).catch(() => undefined);
-      if (meta) out.push(meta);
+      if (meta) visit(meta);
     }
-    return out;
   }
 
   private file(id: string, kind: 'eml' | 'json' | 'lock'): string {

@@ -93,6 +93,11 @@ export class TestSink {
     return `smtp://127.0.0.1:${this.port}`;
   }
 
+  /** Connections open now (a proxy's cached next-hop sessions included). */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -48,6 +48,30 @@ describe('the file quarantine store', () => {
     expect([page.total, page.entries.map((e) => e.id)]).toEqual([3, [b.id]]);
   });
 
+  it('a filtered list keeps only the entries that match: a PPAP lookup does not hold the whole quarantine (found by the soak)', async () => {
+    const dir = tempQuarantineDir();
+    const store = new FileQuarantineStore(dir);
+    const m = heldMessage();
+    // 1,500 entries of about 12 KB of metadata each, written directly (no fsync: speed).
+    const bulky = { detector: 'brand', code: 'lure', severity: 'medium', summary: 'x'.repeat(12_000), evidence: {} } as const;
+    for (let i = 0; i < 1500; i++) {
+      const meta = metaFor(m, { mail_from: `bulk${i}@flood.example`, from: `<bulk${i}@flood.example>`, findings: [bulky] });
+      writeFileSync(path.join(dir, `${meta.id}.json`), JSON.stringify(meta));
+    }
+    const wanted = metaFor(m, { mail_from: 'keiri@partner.example' });
+    await store.put(wanted, m);
+    const base = process.memoryUsage().heapUsed;
+    let peak = base;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 2);
+    // Ten password mails at once, each asking for one sender's entries (ppap-pairing.ts).
+    const pages = await Promise.all(Array.from({ length: 10 }, () => store.list({ sender: 'keiri@partner.example', released: false, limit: 50 })));
+    clearInterval(sampler);
+    expect(pages.map((p) => p.entries.map((e) => e.id))).toEqual(Array.from({ length: 10 }, () => [wanted.id]));
+    // Holding every entry, ten lookups took about 200 MiB of heap here; one file at a time, 17.
+    expect((peak - base) / 1024 / 1024).toBeLessThan(60);
+    expect(await store.stats()).toEqual({ messages: 1501, bytes: 1501 * m.length });
+  });
+
   it('updates, deletes and purges whole entries', async () => {
     const store = new FileQuarantineStore(tempQuarantineDir());
     const m = heldMessage();

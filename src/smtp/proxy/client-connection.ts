@@ -13,7 +13,7 @@ import type { AcceptedReplyShape } from './accepted-reply-shape.js';
 import { collectMessage } from './message-collector.js';
 import { ClientDeadline, type DeadlineBreach, type DeadlineSettings } from './client-deadline.js';
 import type { InflightBytes } from '../../message/inflight-bytes.js';
-import { DATA_DEADLINE, DATA_TOO_SLOW, messageTooBig, nextHopFailureReply, TRANSACTION_DEADLINE } from './proxy-replies.js';
+import { CLIENT_GONE, DATA_DEADLINE, DATA_TOO_SLOW, messageTooBig, nextHopFailureReply, TRANSACTION_DEADLINE } from './proxy-replies.js';
 import { clientIdentityOf, mailCommandOf, rcptCommandOf } from './smtp-server-envelope.js';
 import { Transaction, type Outcome } from './transaction.js';
 
@@ -117,10 +117,16 @@ export class ClientConnection {
     } catch (err) {
       // The connection was closed under the stream: by us at a deadline, or by the client.
       const breach = this.deadline.breach;
-      if (!breach) throw err;
-      const reply = deadlineReply(breach);
-      this.finish(tx, 'tempfailed', reply);
-      return reply;
+      if (breach) {
+        const reply = deadlineReply(breach);
+        this.finish(tx, 'tempfailed', reply);
+        return reply;
+      }
+      // The client hung up mid-message (or a drain cut it): no "." was sent on, nothing was
+      // acknowledged, the sender still has the message. Routine, not an internal error.
+      if ((err as NodeJS.ErrnoException).code !== 'ECONNECTION') throw err;
+      this.finish(tx, 'abandoned', undefined);
+      return CLIENT_GONE;
     } finally {
       this.deadline.stop();
     }

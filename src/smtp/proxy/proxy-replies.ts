@@ -35,3 +35,6 @@ export function messageTooBig(limit: number): SmtpReply {
 export const TRANSACTION_DEADLINE = SmtpReply.of(421, '4.4.2', 'Transaction took too long, closing connection');
 export const DATA_DEADLINE = SmtpReply.of(421, '4.4.2', 'Message took too long to send, closing connection');
 export const DATA_TOO_SLOW = SmtpReply.of(421, '4.4.2', 'Message data too slow, closing connection');
+
+/** What the DATA hook answers for a client that hung up mid-message: nobody hears it. */
+export const CLIENT_GONE = SmtpReply.of(421, '4.4.2', 'Connection closed during the message');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { relayFixture } from '../../helpers/proxy-harness.js';
 import { mailOf, zipOf } from '../../helpers/wrappings.js';
 import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
+import { waitFor } from '../../helpers/processes.js';
 
 describe('transaction log', () => {
   const relay = relayFixture();
@@ -63,6 +64,22 @@ describe('transaction log', () => {
     const lines = proxy.logs.transactions();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'warn', outcome: 'delivered', client_gone: true, reply: '250 2.0.0 Ok: queued as Q1' });
+  });
+
+  it('a client that hangs up in the middle of its message is an abandoned transaction, not an internal error', async () => {
+    const { sink, proxy } = await relay.start();
+    const client = await SmtpTestClient.connect(proxy.port);
+    const replies: number[] = [];
+    for (const line of ['EHLO c.example', 'MAIL FROM:<vanishing@example.com>', 'RCPT TO:<r@example.net>', 'DATA']) replies.push((await client.command(line)).code);
+    expect(replies).toEqual([250, 250, 250, 354]);
+    client.write('Subject: half\r\n\r\nthe first half of the mess');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    client.destroy();
+    await waitFor(() => proxy.logs.transactions().length > 0, 5000, () => 'no transaction line');
+    expect(proxy.logs.transactions()).toMatchObject([{ level: 'info', outcome: 'abandoned', mail_from: 'vanishing@example.com' }]);
+    // Found by the soak: this was logged at error level as "DATA handling failed".
+    expect(proxy.logs.lines.filter((l) => l['level'] === 'error')).toEqual([]);
+    expect(sink.messages).toHaveLength(0);
   });
 
   it('never writes the password a mail states for its zip, nor anything from inside the zip, even when it quarantines', async () => {
