@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import { QuarantineIdError, QuarantineLockedError } from '../quarantine/quarantine-store.js';
 import { handleApi } from './api-routes.js';
-import { bearerToken, sameSecret, SessionStore } from './auth.js';
+import { bearerToken, MemorySessionStore, sameSecret, type SessionStore } from './auth.js';
 import { AuthGate } from './auth-throttle.js';
 import { HttpError, pathSegments, sendHtml, sendJson } from './http-util.js';
 import { disabledPage, errorPage } from './web-layout.js';
@@ -32,7 +32,6 @@ const DISABLED = 'admin.token is not set';
  */
 export class AdminServer {
   private settings: AdminSettings;
-  private readonly sessions = new SessionStore();
   private readonly publicRoutes = new Map<string, PublicHandler>();
   private readonly server: Server;
   /** Backoff and audit of wrong tokens, for the API, the login and the public routes alike. */
@@ -42,6 +41,8 @@ export class AdminServer {
     settings: AdminSettings,
     private readonly admin: QuarantineAdmin,
     private readonly logger: Logger,
+    /** Memory for one node; the shared database's table when several serve one admin name. */
+    private readonly sessions: SessionStore = new MemorySessionStore(),
   ) {
     this.settings = settings;
     this.gate = new AuthGate(logger);
@@ -69,7 +70,9 @@ export class AdminServer {
 
   /** New token on SIGHUP reload; existing web sessions made with the old token end. */
   reconfigure(settings: AdminSettings): void {
-    if ((settings.token ?? '') !== (this.settings.token ?? '')) this.sessions.clear();
+    if ((settings.token ?? '') !== (this.settings.token ?? '')) {
+      this.sessions.clear().catch((err: unknown) => this.logger.error({ event: 'admin-sessions', err }, 'could not end the web sessions of the old admin.token'));
+    }
     const tls = settings.tls;
     if (tls && 'setSecureContext' in this.server && (tls.cert !== this.settings.tls?.cert || tls.key !== this.settings.tls?.key)) {
       (this.server as import('node:https').Server).setSecureContext({ cert: tls.cert, key: tls.key });
@@ -82,8 +85,8 @@ export class AdminServer {
     this.publicRoutes.set(path, handler);
   }
 
+  /** Sessions stay: in memory they go with the process, in a shared table other nodes still serve them. */
   async close(): Promise<void> {
-    this.sessions.clear();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -128,7 +131,7 @@ export class AdminServer {
       // The request body may be unread (a 413, an early 401): do not keep the connection.
       if (!req.complete) res.setHeader('Connection', 'close');
       if (isApi) return sendJson(res, status, { error: message }, headers);
-      const session = status >= 500 ? undefined : this.sessions.find(req);
+      const session = status >= 500 ? undefined : await this.sessions.find(req).catch(() => undefined);
       sendHtml(res, status, errorPage(status, message, session ?? {}), headers);
     }
   }

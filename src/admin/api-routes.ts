@@ -57,8 +57,10 @@ async function detail(admin: QuarantineAdmin, res: ServerResponse, id: string): 
   const meta = await admin.store.get(id);
   if (!meta) throw new HttpError(404, 'not found');
   const message = await admin.store.raw(id);
+  // The audit trail, where the store keeps one (PostgreSQL: who claimed, released, from which node).
+  const history = (await admin.store.history?.(id)) ?? [];
   const ppap = meta.ppap && { ...meta.ppap, seconds_left: secondsLeft(meta.ppap.until) };
-  sendJson(res, 200, { ...meta, ...(ppap ? { ppap } : {}), headers: message ? headerText(message) : '' });
+  sendJson(res, 200, { ...meta, ...(ppap ? { ppap } : {}), headers: message ? headerText(message) : '', ...(history.length > 0 ? { history } : {}) });
 }
 
 /**

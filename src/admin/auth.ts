@@ -21,36 +21,52 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 export const SESSION_COOKIE = 'sekisho_session';
 /** An admin who walks away from the page is logged out after a working day. */
 export const SESSION_IDLE_MS = 8 * 60 * 60 * 1000;
-/** Only someone holding the token can make sessions; the cap stops a script holding it from filling memory. */
-const MAX_SESSIONS = 1000;
+/** Only someone holding the token can make sessions; the cap stops a script holding it from filling memory (or the table). */
+export const MAX_SESSIONS = 1000;
 
 export interface Session {
   readonly id: string;
   /** Sent in a hidden field of every form and checked on every POST (a cross-site form cannot read it). */
   readonly csrf: string;
+}
+
+/**
+ * Where web sessions live. One node: memory (a restart logs everyone out, which is what an
+ * admin expects). Several nodes behind one name: a table in the shared database, so that
+ * a login on one node is valid on every node and a logout ends it on all of them.
+ */
+export interface SessionStore {
+  create(): Promise<Session>;
+  /** The live session a request's cookie names; touching it restarts its idle time. */
+  find(req: IncomingMessage): Promise<Session | undefined>;
+  end(session: Session): Promise<void>;
+  /** Every session ends (a new admin.token). */
+  clear(): Promise<void>;
+}
+
+interface MemorySession extends Session {
   lastSeen: number;
 }
 
-/** Web sessions, in memory: a restart or a new token logs everyone out, which is what an admin expects. */
-export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
+/** Web sessions in this process's memory. */
+export class MemorySessionStore implements SessionStore {
+  private readonly sessions = new Map<string, MemorySession>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  create(): Session {
+  async create(): Promise<Session> {
     this.sweep();
     if (this.sessions.size >= MAX_SESSIONS) {
       const oldest = [...this.sessions.values()].sort((a, b) => a.lastSeen - b.lastSeen)[0];
       if (oldest) this.sessions.delete(oldest.id);
     }
-    const session: Session = { id: randomId(), csrf: randomId(), lastSeen: this.now() };
+    const session: MemorySession = { id: randomId(), csrf: randomId(), lastSeen: this.now() };
     this.sessions.set(session.id, session);
     return session;
   }
 
-  /** The live session a request's cookie names; touching it restarts its idle time. */
-  find(req: IncomingMessage): Session | undefined {
-    const id = cookie(req, SESSION_COOKIE);
+  async find(req: IncomingMessage): Promise<Session | undefined> {
+    const id = sessionIdOf(req);
     if (id === undefined) return undefined;
     const session = this.sessions.get(id);
     if (!session) return undefined;
@@ -62,11 +78,11 @@ export class SessionStore {
     return session;
   }
 
-  end(session: Session): void {
+  async end(session: Session): Promise<void> {
     this.sessions.delete(session.id);
   }
 
-  clear(): void {
+  async clear(): Promise<void> {
     this.sessions.clear();
   }
 
@@ -78,6 +94,11 @@ export class SessionStore {
     const cutoff = this.now() - SESSION_IDLE_MS;
     for (const [id, s] of this.sessions) if (s.lastSeen < cutoff) this.sessions.delete(id);
   }
+}
+
+/** The session cookie's value, when the request has one. */
+export function sessionIdOf(req: IncomingMessage): string | undefined {
+  return cookie(req, SESSION_COOKIE);
 }
 
 export function csrfMatches(session: Session, presented: string | null): boolean {
@@ -105,6 +126,6 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** 256 random bits, URL- and cookie-safe. */
-function randomId(): string {
+export function randomId(): string {
   return randomBytes(32).toString('base64url');
 }

@@ -165,9 +165,9 @@ function releaseNotice(meta: QuarantineMeta): Html | '' {
   const r = meta.release;
   if (!r) return '';
   if (r.state === 'released') {
-    return html`<div class="notice ok"><strong>Released / 解放済み</strong>${formatTime(r.at)} by ${r.by} to ${r.to.join(', ')}${r.reply ? html`<div class="small muted">${r.reply}</div>` : ''}</div>`;
+    return html`<div class="notice ok"><strong>Released / 解放済み</strong>${formatTime(r.at)} by ${r.by}${r.node ? html` on ${r.node}` : ''} to ${r.to.join(', ')}${r.reply ? html`<div class="small muted">${r.reply}</div>` : ''}</div>`;
   }
-  return html`<div class="notice warn"><strong>Release interrupted / 解放が中断されました</strong>A release started ${formatTime(r.at)} by ${r.by} did not finish: whether the next hop got the message is unknown. 送信されたかどうか不明です。</div>`;
+  return html`<div class="notice warn"><strong>Release interrupted / 解放が中断されました</strong>A release started ${formatTime(r.at)} by ${r.by}${r.node ? html` on node ${r.node}` : ''} did not finish: whether the next hop got the message is unknown. 送信されたかどうか不明です。</div>`;
 }
 
 function summaryCard(meta: QuarantineMeta): Html {

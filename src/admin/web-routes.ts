@@ -30,7 +30,7 @@ export async function handleWeb(ctx: WebContext, req: IncomingMessage, res: Serv
   if (method !== 'GET' && method !== 'POST') throw new HttpError(405, 'method not allowed', { Allow: 'GET, HEAD, POST' });
   if (method === 'POST') checkOrigin(req);
   const path = segments.join('/');
-  const session = ctx.sessions.find(req);
+  const session = await ctx.sessions.find(req);
 
   if (path === '' && method === 'GET') return redirect(res, session ? '/quarantine' : '/login');
   if (path === 'login') return method === 'GET' ? (session ? redirect(res, '/quarantine') : sendHtml(res, 200, loginPage())) : login(ctx, req, res);
@@ -85,7 +85,7 @@ async function login(ctx: WebContext, req: IncomingMessage, res: ServerResponse)
     return sendHtml(res, 401, loginPage('Wrong token. / トークンが違います。'));
   }
   ctx.gate.succeeded(remote);
-  const session = ctx.sessions.create();
+  const session = await ctx.sessions.create();
   ctx.logger.info({ event: 'admin-login', result: 'ok', remote: req.socket.remoteAddress }, 'admin login');
   redirect(res, '/quarantine', { 'Set-Cookie': sessionCookie(session, isTls(req)) });
 }
@@ -94,7 +94,7 @@ async function logout(ctx: WebContext, req: IncomingMessage, res: ServerResponse
   if (session) {
     const form = await readForm(req);
     if (!csrfMatches(session, form.get('csrf'))) throw new HttpError(403, 'the form is stale or from another site');
-    ctx.sessions.end(session);
+    await ctx.sessions.end(session);
   }
   redirect(res, '/login', { 'Set-Cookie': clearedSessionCookie(isTls(req)) });
 }

@@ -6,8 +6,9 @@ import type { VerdictName } from '../core/verdict.js';
 import type { Logger } from '../log/logger.js';
 import { createQuarantineStore } from '../quarantine/create-store.js';
 import { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
-import { isQuarantineId, type ListFilter, type QuarantineMeta } from '../quarantine/quarantine-store.js';
+import { isQuarantineId, type AuditEvent, type ListFilter, type QuarantineMeta, type QuarantineStore } from '../quarantine/quarantine-store.js';
 import { createNextHop } from '../smtp/next-hop/create-next-hop.js';
+import { migrateCommand } from './quarantine-migrate-command.js';
 import { inspectorPlan, inspectorSettings } from '../config/inspect-options.js';
 import { createInspector } from '../filter/create-inspector.js';
 import { startPpap } from '../ppap/start-ppap.js';
@@ -21,7 +22,31 @@ export const QUARANTINE_USAGE = `  sekisho quarantine list --config FILE [--sinc
   sekisho quarantine open --config FILE ID --password-file F [--by NAME]
                                        PPAP: open an entry awaiting its password, rescan, release if clean
   sekisho quarantine delete --config FILE ID
-  sekisho quarantine purge --config FILE [--older-than AGE]   (default: quarantine.retention)`;
+  sekisho quarantine purge --config FILE [--older-than AGE]   (default: quarantine.retention)
+  sekisho quarantine migrate --from DIR --to postgres://USER@HOST/DB [--password-file FILE]
+                                       copy a file quarantine into PostgreSQL (SHA-256 checked; run again to resume)`;
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  sender: { type: 'string' },
+  recipient: { type: 'string' },
+  verdict: { type: 'string' },
+  text: { type: 'string' },
+  released: { type: 'boolean' },
+  unreleased: { type: 'boolean' },
+  limit: { type: 'string' },
+  offset: { type: 'string' },
+  json: { type: 'boolean' },
+  raw: { type: 'boolean' },
+  to: { type: 'string' },
+  force: { type: 'boolean' },
+  by: { type: 'string' },
+  'older-than': { type: 'string' },
+  from: { type: 'string' },
+  'password-file': { type: 'string' },
+} as const;
 
 const OPEN_RESULT_TEXT: Readonly<Record<string, string>> = {
   released: 'opened; clean inside; released to its recipients',
@@ -48,33 +73,22 @@ interface Io {
  * failed, already released), 2 bad usage.
  */
 export async function quarantineCommand(sub: string | undefined, args: string[], load: (file: string) => LoadedConfig, logger: Logger, io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      sender: { type: 'string' },
-      recipient: { type: 'string' },
-      verdict: { type: 'string' },
-      text: { type: 'string' },
-      released: { type: 'boolean' },
-      unreleased: { type: 'boolean' },
-      limit: { type: 'string' },
-      offset: { type: 'string' },
-      json: { type: 'boolean' },
-      raw: { type: 'boolean' },
-      to: { type: 'string' },
-      force: { type: 'boolean' },
-      by: { type: 'string' },
-      'older-than': { type: 'string' },
-      'password-file': { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
+  if (sub === 'migrate') return migrateCommand({ from: values.from, to: values.to, passwordFile: values['password-file'] }, logger, io.out, (m) => new QuarantineUsageError(m));
   if (!values.config) throw new QuarantineUsageError('missing --config FILE');
   const loaded = load(values.config);
-  const store = createQuarantineStore(loaded.config);
+  const store = createQuarantineStore(loaded, logger);
+  await store.open();
+  try {
+    return await run(sub, values, positionals, loaded, store, logger, io);
+  } finally {
+    await store.close();
+  }
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+async function run(sub: string | undefined, values: Values, positionals: string[], loaded: LoadedConfig, store: QuarantineStore, logger: Logger, io: Io): Promise<number> {
   // One next hop for the command, closed when it is done: its idle-connection cache would
   // otherwise keep the process alive for upstream_cache.idle_timeout after the release.
   let hop: ReturnType<typeof createNextHop> | undefined;
@@ -118,7 +132,8 @@ export async function quarantineCommand(sub: string | undefined, args: string[],
       }
       const meta = await store.get(id);
       if (!meta) return notFound(io, id);
-      io.out(values.json ? JSON.stringify(meta) : details(meta));
+      const history = (await store.history?.(id)) ?? [];
+      io.out(values.json ? JSON.stringify(history.length > 0 ? { ...meta, history } : meta) : details(meta, history));
       return 0;
     }
     case 'release': {
@@ -206,7 +221,7 @@ function listLine(m: QuarantineMeta): string {
   return `${m.id}  ${m.quarantined_at}  ${m.verdict}${released}  ${m.mail_from || '<>'} → ${m.rcpt_to.join(',')}  ${JSON.stringify(m.subject)}  (${m.reason})`;
 }
 
-function details(m: QuarantineMeta): string {
+function details(m: QuarantineMeta, history: readonly AuditEvent[]): string {
   const lines = [
     `id:          ${m.id}`,
     `received:    ${m.received_at}`,
@@ -218,9 +233,10 @@ function details(m: QuarantineMeta): string {
     `subject:     ${m.subject}`,
     `size:        ${m.size} bytes, sha256 ${m.sha256}`,
     `verdict:     ${m.verdict} (score ${m.score}): ${m.reason}`,
-    ...(m.release ? [`release:     ${m.release.state} ${m.release.at} by ${m.release.by} to ${m.release.to.join(', ')}${m.release.reply ? `: ${m.release.reply}` : ''}`] : []),
+    ...(m.release ? [`release:     ${m.release.state} ${m.release.at} by ${m.release.by}${m.release.node ? ` on ${m.release.node}` : ''} to ${m.release.to.join(', ')}${m.release.reply ? `: ${m.release.reply}` : ''}`] : []),
     'findings:',
     ...m.findings.map((f) => `  [${f.severity}] ${f.detector}/${f.code}: ${f.summary}`),
+    ...(history.length > 0 ? ['history:', ...history.map((e) => `  ${e.at} ${e.action} by ${e.by} on ${e.node}${e.detail ? ` ${JSON.stringify(e.detail)}` : ''}`)] : []),
   ];
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { loadCatalog } from '../brand/load-catalog.js';
 import type { BrandEntry } from '../core/brand/catalog.js';
+import type { QuarantineStoreConfig } from './policy-schema.js';
 import { configSchema, type Config } from './schema.js';
 
 /** A bad configuration: each problem names the key path and what is wrong with it. */
@@ -28,6 +29,8 @@ export interface LoadedConfig {
   };
   /** The brand catalog, shipped and local files merged; empty when brands.enabled is false. */
   readonly brands: readonly BrandEntry[];
+  /** quarantine.store's password, read from its file or variable (never logged, never in `config`). */
+  readonly quarantinePassword?: string;
 }
 
 /** Reads, parses and validates a configuration file. Throws ConfigError. */
@@ -67,6 +70,7 @@ export function validateConfig(file: string, data: unknown): LoadedConfig {
   const upstreamCa = read('smtp.upstream_tls.ca', config.smtp.upstream_tls.ca);
   const adminCert = read('admin.tls.cert', config.admin.tls?.cert);
   const adminKey = read('admin.tls.key', config.admin.tls?.key);
+  const quarantinePassword = storePassword(config.quarantine.store, read, problems);
   const catalog = config.brands.enabled ? loadCatalog({ catalog: config.brands.catalog, local: config.brands.local }) : { entries: [], problems: [] };
   problems.push(...catalog.problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
@@ -79,7 +83,18 @@ export function validateConfig(file: string, data: unknown): LoadedConfig {
       admin: adminCert !== undefined && adminKey !== undefined ? { cert: adminCert, key: adminKey } : undefined,
     },
     brands: catalog.entries,
+    quarantinePassword,
   };
+}
+
+function storePassword(store: QuarantineStoreConfig | undefined, read: (key: string, path: string | undefined) => string | undefined, problems: string[]): string | undefined {
+  if (store?.password_file) return read('quarantine.store.password_file', store.password_file)?.replace(/\r?\n$/, '');
+  if (store?.password_env) {
+    const value = process.env[store.password_env];
+    if (value === undefined || value === '') problems.push(`quarantine.store.password_env: the environment variable ${store.password_env} is not set`);
+    return value;
+  }
+  return undefined;
 }
 
 function keyPath(path: readonly PropertyKey[]): string {

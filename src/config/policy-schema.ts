@@ -78,8 +78,38 @@ export const policySchema = z
   })
   .strict();
 
+/** A PostgreSQL connection URL; the password belongs in password_file or password_env, not here. */
+const postgresUrl = z
+  .string()
+  .refine((u) => /^postgres(ql)?:\/\//.test(u), 'a postgres:// or postgresql:// URL')
+  .refine((u) => URL.canParse(u), 'not a valid URL');
+
+/** quarantine.store: the shared PostgreSQL quarantine (docs/scale-out.md). A bare URL is `{ url }`. */
+const quarantineStoreSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { url: v } : v),
+  z
+    .object({
+      url: postgresUrl,
+      /** A file holding the password (one line), e.g. a secret mounted by the orchestrator. */
+      password_file: z.string().min(1).optional(),
+      /** An environment variable holding the password. */
+      password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+      /** Connections per process (each cluster worker has its own pool). */
+      pool_size: z.number().int().min(1).max(100).default(10),
+      connect_timeout: duration.prefault('5s'),
+      /** Any statement longer than this fails: a put then gets 451 4.3.0 (the sender keeps the message). */
+      statement_timeout: duration.prefault('10s'),
+    })
+    .strict()
+    .refine((s) => !(s.password_file && s.password_env), { message: 'password_file and password_env: set one, not both', path: ['password_env'] }),
+);
+
+export type QuarantineStoreConfig = z.output<typeof quarantineStoreSchema>;
+
 export const quarantineSchema = z
   .object({
+    /** Unset: the file store in `dir`. Set: PostgreSQL, shared by every node (`dir` is then unused). */
+    store: quarantineStoreSchema.optional(),
     /** Resolved from the directory sekisho is started in, like every relative path. */
     dir: z
       .string()

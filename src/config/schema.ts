@@ -87,7 +87,7 @@ const inspect = z
     max_message_depth: z.number().int().min(1).max(32).default(8),
     max_decompressed_bytes: byteSize.prefault('256MiB'),
     max_ratio: z.number().min(2).default(200),
-    ratio_exempt_bytes: byteSize.prefault('1MiB'),
+    ratio_exempt_bytes: byteSize.prefault('64MiB'),
     max_entries: z.number().int().min(1).default(10_000),
     max_parts: z.number().int().min(1).default(1_000),
     time_budget: duration.prefault(10),

@@ -34,7 +34,7 @@ export const DEFAULT_LIMITS: InspectLimits = Object.freeze({
   maxMessageDepth: 8,
   maxDecompressedBytes: 256 * 1024 * 1024,
   maxRatio: 200,
-  ratioExemptBytes: 1024 * 1024,
+  ratioExemptBytes: 64 * 1024 * 1024,
   maxEntries: 10_000,
   maxParts: 1_000,
   timeBudgetMs: 10_000,

@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminServer, remoteOf, type AdminSettings } from '../admin/admin-server.js';
-import { bearerToken, sameSecret } from '../admin/auth.js';
+import { bearerToken, MemorySessionStore, sameSecret, type SessionStore } from '../admin/auth.js';
+import { SessionTable } from '../admin/session-table.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { BudgetedQuarantineStore } from '../quarantine/budgeted-store.js';
 import { quarantineLimits } from '../quarantine/create-store.js';
+import { PostgresQuarantineStore } from '../quarantine/postgres-store.js';
 import { countAwaiting } from '../ppap/ppap-pairing.js';
 import { QuarantineAdmin, type OpenResult } from '../quarantine/quarantine-admin.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
@@ -36,7 +38,9 @@ export interface AdminService {
  * What runs once per installation rather than once per SMTP worker: the admin HTTP server
  * (quarantine API and web page, /metrics, /healthz, /readyz) and the retention purge of
  * the quarantine. In one process it runs beside the proxy; with smtp.workers > 1 in the
- * cluster primary.
+ * cluster primary. With the shared PostgreSQL store every node runs it: the purge takes
+ * an advisory lock (one node purges), the gauges are the database's, and web sessions
+ * live in its table.
  */
 export async function startAdminService(
   loaded: LoadedConfig,
@@ -55,6 +59,7 @@ export async function startAdminService(
   });
   if (opener) admin.attachOpener(opener);
   metrics.watchQuarantine(() => store.stats());
+  metrics.watchQuarantineStore(() => store.health());
   metrics.watchPpap(() => countAwaiting(store, current.config.ppap.window));
   const purge = () => {
     const before = new Date(Date.now() - current.config.quarantine.retention);
@@ -68,10 +73,9 @@ export async function startAdminService(
   let server: AdminServer | undefined;
   let address: AddressInfo | undefined;
   if (listen) {
-    server = new AdminServer(adminSettings(loaded), admin, logger);
+    server = new AdminServer(adminSettings(loaded), admin, logger, webSessions(store, loaded.config.smtp.hostname));
     const gate = server.gate;
-    const space = store instanceof BudgetedQuarantineStore ? () => store.freeSpace() : undefined;
-    const readiness = new ReadinessProbe(observability.listening, () => current.config.smtp.upstream, () => current.config.quarantine.dir, space);
+    const readiness = new ReadinessProbe(observability.listening, () => current.config.smtp.upstream, () => store.health());
     server.addPublicRoute('/metrics', async (req, res) => {
       const token = current.config.admin.metrics_token;
       if (token) {
@@ -112,6 +116,9 @@ export async function startAdminService(
       if (next.config.quarantine.dir !== current.config.quarantine.dir) {
         logger.warn({ event: 'reload', key: 'quarantine.dir' }, 'quarantine.dir changed: takes effect after a restart');
       }
+      if (JSON.stringify(next.config.quarantine.store) !== JSON.stringify(current.config.quarantine.store) || next.quarantinePassword !== current.quarantinePassword) {
+        logger.warn({ event: 'reload', key: 'quarantine.store' }, 'quarantine.store changed: takes effect after a restart');
+      }
       server?.reconfigure(adminSettings(next));
       if (store instanceof BudgetedQuarantineStore) store.setLimits(quarantineLimits(next.config));
       current = next;
@@ -121,6 +128,12 @@ export async function startAdminService(
       await server?.close();
     },
   };
+}
+
+/** In the shared database when the quarantine is there (a login valid on every node), else in memory. */
+function webSessions(store: QuarantineStore, node: string): SessionStore {
+  const inner = store instanceof BudgetedQuarantineStore ? store.inner : store;
+  return inner instanceof PostgresQuarantineStore ? new SessionTable(inner, node) : new MemorySessionStore();
 }
 
 function reply(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {

@@ -28,7 +28,8 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger, metrics: 
   // The admin service (API, web page, metrics, purge) runs once, here; the workers share
   // the quarantine directory and each writes its own entries into it.
   let nextHop = createNextHop(loaded);
-  const store = createQuarantineStore(loaded.config);
+  const store = createQuarantineStore(loaded, logger);
+  await store.open().catch((err: unknown) => logger.error({ event: 'quarantine-db', store: store.description, err: (err as Error).message }, 'quarantine store not ready'));
   // One inspection worker here for an admin who opens a PPAP entry with a password: its
   // rescan must not run on the event loop that serves the admin port.
   const inspector = createInspector(inspectorSettings(loaded), { ...inspectorPlan(loaded), threads: 1 }, logger, undefined);
@@ -88,7 +89,7 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger, metrics: 
     if (stopping) return;
     stopping = true;
     exitCode = code;
-    void adminService.close();
+    void adminService.close().then(() => store.close());
     void nextHop.close();
     const running = live();
     if (running.length === 0) logger.flush(() => process.exit(exitCode));

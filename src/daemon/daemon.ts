@@ -79,7 +79,12 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
   const { metrics } = options;
   let current = loaded;
   let nextHop = createNextHop(loaded);
-  const store = createQuarantineStore(loaded.config);
+  const store = createQuarantineStore(loaded, logger);
+  // A database that is down at start does not keep the node from taking mail: clean mail
+  // flows, quarantine-bound mail gets 451 4.3.0 and the store tries again on each use.
+  await store.open().catch((err: unknown) =>
+    logger.error({ event: 'quarantine-db', store: store.description, err: (err as Error).message }, 'quarantine store not ready: mail the policy quarantines gets 451 until it is'),
+  );
   const inspector = createInspector(inspectorSettings(loaded), inspectorPlan(loaded), logger, metrics);
   // Listening only once messages can be inspected: the first ones would wait otherwise.
   await inspector.ready();
@@ -100,7 +105,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
       milter: milterAddress?.description,
       milter_quarantine: milter ? loaded.config.milter.quarantine : undefined,
       next_hop: nextHop.description,
-      quarantine: store.dir,
+      quarantine: store.description,
     },
     'sekisho is listening',
   );
@@ -149,6 +154,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
       if (!proxy) await nextHop.close();
       await inspector.close();
       await adminService?.close();
+      await store.close();
       logger.info({ event: 'drained' }, 'all connections closed');
     },
   };

@@ -1,6 +1,5 @@
 import { constants } from 'node:fs';
-import { access, open, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { access } from 'node:fs/promises';
 import type { Upstream } from '../config/values.js';
 import { probeGreeting } from '../smtp/greeting-probe.js';
 
@@ -23,7 +22,7 @@ const PROBE_TIMEOUT_MS = 3000;
 
 /**
  * /readyz: can this sekisho take mail now? It must be listening, its next hop must answer
- * (an SMTP greeting of 220, or a writable outbox), and its quarantine must be writable —
+ * (an SMTP greeting of 220, or a writable outbox), and its quarantine must take a message —
  * otherwise every message would end in a tempfail, and a load balancer should send the
  * mail elsewhere.
  */
@@ -33,15 +32,12 @@ export class ReadinessProbe {
   constructor(
     private readonly listening: () => Check,
     private readonly upstream: () => Upstream,
-    private readonly quarantineDir: () => string,
-    /** The free-space floor of the quarantine (quarantine.min_free_bytes), when the store keeps one. */
-    private readonly quarantineSpace?: () => Promise<Check>,
+    /** The store's health(): a writable directory above its free-space floor, or a database that answers. */
+    private readonly quarantineHealth: () => Promise<Check>,
   ) {}
 
   async check(): Promise<Readiness> {
-    const [nextHop, writableCheck, space] = await Promise.all([this.nextHop(), writable(path.join(this.quarantineDir(), 'tmp')), this.quarantineSpace?.()]);
-    // A full disk still lets an empty file be made: the floor is checked besides.
-    const quarantine = writableCheck.ok && space && !space.ok ? space : writableCheck;
+    const [nextHop, quarantine] = await Promise.all([this.nextHop(), this.quarantineHealth()]);
     const checks = { listening: this.listening(), next_hop: nextHop, quarantine };
     return { ready: checks.listening.ok && nextHop.ok && quarantine.ok, checks };
   }
@@ -78,18 +74,5 @@ async function smtpGreeting(host: string, port: number): Promise<Check> {
       return { ok: false, detail: `${where}: closed before greeting`, problem: 'next hop not answering' };
     case 'not-smtp':
       return { ok: false, detail: `${where}: not an SMTP greeting`, problem: 'next hop not answering' };
-  }
-}
-
-/** Creates and removes a file: permissions, a read-only mount and a full inode table all show. */
-async function writable(dir: string): Promise<Check> {
-  const file = path.join(dir, `.ready-${process.pid}-${Date.now()}`);
-  try {
-    const handle = await open(file, 'wx', 0o600);
-    await handle.close();
-    await rm(file, { force: true });
-    return { ok: true, detail: `${path.dirname(dir)} writable` };
-  } catch (err) {
-    return { ok: false, detail: `${path.dirname(dir)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, problem: 'quarantine not writable' };
   }
 }

@@ -162,6 +162,7 @@ async function quarantine(input: FilterInput, inspection: Inspection, action: Ac
       return { kind: 'refuse', reply: INSUFFICIENT_STORAGE, report: { ...report, failure: 'quarantine-full' } };
     }
     deps.logger?.error({ err, tx: input.id }, 'quarantine write failed');
+    deps.metrics?.quarantineStoreErrors.inc();
     return { kind: 'refuse', reply: QUARANTINE_FAILED, report: { ...report, failure: 'quarantine' } };
   }
   // Durable now: a password stated by a mail that came first may open it (after the reply).

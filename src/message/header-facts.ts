@@ -7,7 +7,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { fieldKey, fieldValue, parseHeaderBlock, type HeaderField, type LineEnding } from './header-block.js';
-import { decodeHeader, decodeHeaderText } from './header-text.js';
+import { decodeHeader, decodeHeaderText, fieldText } from './header-text.js';
 import { parseMailboxes } from './mailbox.js';
 
 /** One header field the edit step may change or delete, located in the message bytes. */
@@ -30,7 +30,10 @@ export interface HeaderFacts {
   readonly bodyStart: number;
   /** The header block is over the scan limit: it must not be edited (see parseHeaderBlock). */
   readonly tooLarge: boolean;
-  /** Addresses of the From, Sender and Reply-To fields. */
+  /**
+   * Addresses of the From, Sender and Reply-To fields as mailbox.ts reads them: every mailbox
+   * of a list or group, routes and comments removed, the domain lower case without a trailing dot.
+   */
   readonly from: readonly string[];
   readonly sender: readonly string[];
   readonly replyTo: readonly string[];
@@ -77,7 +80,7 @@ export function headerFactsOf(message: Buffer): HeaderFacts {
     if (key.startsWith(OWN_PREFIX)) ownFields.push(location);
     else if (key === 'subject' && index === 1) subjectField = location;
     else if (key === 'from' || key === 'sender' || key === 'reply-to') {
-      for (const m of parseMailboxes(unfolded(field))) addresses[key].push(m.address);
+      for (const m of parseMailboxes(fieldText(fieldValue(field)))) addresses[key].push(m.address);
     }
   }
   const text = (key: string, decode: (raw: Buffer) => string, max = MAX_TEXT) => {
@@ -99,8 +102,4 @@ export function headerFactsOf(message: Buffer): HeaderFacts {
     subjectInsertAt: subjectInsertAt < 0 ? offset : subjectInsertAt,
     ownFields,
   };
-}
-
-function unfolded(field: HeaderField): string {
-  return fieldValue(field).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
 }

@@ -4,6 +4,7 @@
  * sees. Shared by the inspection core (header facts), the edit step (subject tags) and the
  * quarantine (what an admin searches by), so that all three read a header the same way.
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import libmime from 'libmime';
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
@@ -23,12 +24,7 @@ export function decodeSubject(raw: Buffer): string {
 
 /** decodeSubject for any unstructured or display field (From, Sender): same rules. */
 export function decodeHeaderText(raw: Buffer): string {
-  // RFC 5322 §2.2.3: unfolding removes the line break only, the WSP after it stays.
-  const value = Buffer.from(trimEnd(raw.toString('latin1').replace(/\r?\n(?=[ \t])/g, ''), '\r\n'), 'latin1');
-  let text: string;
-  if (value.some((b) => b >= 0x80)) text = decode8bit(value);
-  else if (value.includes(ESC)) text = decodeCharset(value, 'ISO-2022-JP');
-  else text = value.toString('latin1');
+  let text = fieldText(raw);
   try {
     text = libmime.decodeWords(text);
   } catch {
@@ -47,7 +43,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * kanji read as Shift_JIS come out as runs of them, real subjects rarely use them). When both
  * readings are broken the bytes are not Japanese: windows-1252 keeps each byte a character.
  */
-function decode8bit(bytes: Buffer): string {
+export function decode8bit(bytes: Buffer): string {
   try {
     return utf8.decode(bytes);
   } catch {
@@ -65,6 +61,40 @@ function japaneseScore(text: string): number {
   const invalid = text.match(/\uFFFD/g)?.length ?? 0;
   const halfwidthKana = text.match(/[\uFF61-\uFF9F]/g)?.length ?? 0;
   return invalid * 1000 + halfwidthKana;
+}
+
+/**
+ * The characters of a structured field value (From, Sender) from its raw bytes, unfolded and
+ * with encoded-words left as they are: the address parser must see the specials where the
+ * sender wrote them, and only then decode each piece of text (mailbox.ts). The bytes are
+ * decoded first all the same, since ISO-2022-JP and Shift_JIS bytes include "<", "@", "\\"
+ * and quote marks that are halves of Japanese characters.
+ */
+export function fieldText(raw: Buffer): string {
+  const text = unfoldedLatin1(raw);
+  // Nearly every field is ASCII without escapes: no second copy of it as bytes.
+  if (isAscii(raw) && !raw.includes(ESC)) return text;
+  const value = Buffer.from(text, 'latin1');
+  if (!isAscii(value)) return decode8bit(value);
+  return decodeCharset(value, 'ISO-2022-JP');
+}
+
+/**
+ * Every reading of a structured field's raw bytes a client may show: fieldText's, and for
+ * 8-bit bytes that are not UTF-8 also windows-1252, which a client set to a Western locale
+ * shows where a Japanese one shows Shift_JIS ("aèxp.com" or "a閂p.com" from the same bytes).
+ */
+export function fieldTexts(raw: Buffer): string[] {
+  const text = fieldText(raw);
+  if (isAscii(raw) || isUtf8(raw)) return [text];
+  const western = iconv.decode(Buffer.from(unfoldedLatin1(raw), 'latin1'), 'windows-1252');
+  return western === text ? [text] : [text, western];
+}
+
+/** RFC 5322 §2.2.3: unfolding removes the line break only, the WSP after it stays. */
+function unfoldedLatin1(raw: Buffer): string {
+  const text = raw.toString('latin1');
+  return text.includes('\n') ? trimEnd(text.replace(/\r?\n(?=[ \t])/g, ''), '\r\n') : text;
 }
 
 /** RFC 5322 WSP and line breaks only: an ideographic space (U+3000) is part of the subject. */

@@ -49,6 +49,7 @@ export class Metrics {
   readonly inspectWorkerRestarts: Counter<'reason'>;
   readonly inspectQueueFull: Counter;
   readonly quarantineFull: Counter<'reason'>;
+  readonly quarantineStoreErrors: Counter;
   readonly ppapPairings: Counter<'result'>;
   readonly milterConnections: Counter;
   readonly milterActiveConnections: Gauge;
@@ -118,6 +119,11 @@ export class Metrics {
       name: 'sekisho_quarantine_full_total',
       help: 'Messages the policy would quarantine that got 451 4.3.1 because the quarantine was at quarantine.max_bytes / max_messages or its disk at min_free_bytes, by reason.',
       labelNames: ['reason'],
+      registers: r,
+    });
+    this.quarantineStoreErrors = new Counter({
+      name: 'sekisho_quarantine_store_errors_total',
+      help: 'Messages the policy would quarantine that got 451 4.3.0 because the store failed (a database down or too slow, a disk error).',
       registers: r,
     });
     this.ppapPairings = new Counter({
@@ -260,6 +266,19 @@ export class Metrics {
       if (brand) brands.add(brand);
     }
     for (const brand of brands) this.brandImpersonations.inc({ brand });
+  }
+
+  /** 1 while the quarantine store can take a message (its health(), read at scrape time), else 0. */
+  watchQuarantineStore(health: () => Promise<{ readonly ok: boolean }>): void {
+    new Gauge({
+      name: 'sekisho_quarantine_store_up',
+      help: 'Whether the quarantine store takes messages now: the directory is writable, or the database answers (1), or not (0).',
+      registers: [this.registry],
+      aggregator: 'min',
+      async collect() {
+        this.set((await health().catch(() => ({ ok: false }))).ok ? 1 : 0);
+      },
+    });
   }
 
   /** Quarantine size, read from the store when Prometheus scrapes (only in the process that runs the admin service). */

@@ -49,13 +49,14 @@ export interface Policy {
 }
 
 /**
- * The default policy of the issues: a macro → quarantine; an encrypted archive with
+ * The default policy of the issues: a macro (a macro finding of medium or above; low ones
+ * are evidence, such as a template on the sender's own file server) → quarantine; an encrypted archive with
  * Office files that stayed closed → await its password (PPAP, docs/ppap.md), then decide
  * again with the contents, or quarantine when none comes; brand impersonation high → quarantine,
  * medium → tag; unscannable → quarantine; anything else suspicious or worse → tag.
  */
 export const DEFAULT_RULES: readonly Rule[] = [
-  { detector: 'macro', action: 'quarantine' },
+  { detector: 'macro', severity: 'medium', action: 'quarantine' },
   { detector: 'archive', codes: ['encrypted-office-zip'], action: 'await-password' },
   { detector: 'brand', severity: 'high', action: 'quarantine' },
   { detector: 'brand', severity: 'medium', action: 'tag' },

@@ -19,7 +19,7 @@ export function startPpap(current: () => LoadedConfig, store: QuarantineStore, n
   });
   const pairing = new PpapPairing(
     store,
-    createPasswordVault(current().config),
+    createPasswordVault(current().config, store),
     (id, options) => admin.release(id, options),
     inspector,
     () => policyFromConfig(current().config).policy,

@@ -1,5 +1,4 @@
-import { statfs } from 'node:fs/promises';
-import type { ListFilter, ListPage, QuarantineLock, QuarantineMeta, QuarantineStore } from './quarantine-store.js';
+import type { AuditEvent, ClaimOutcome, ListFilter, ListPage, QuarantineLock, QuarantineMeta, QuarantineStore, ReleaseClaim, ReleaseOutcome, StoreHealth } from './quarantine-store.js';
 
 /** The quarantine's limits (quarantine.max_bytes, max_messages, min_free_bytes). */
 export interface QuarantineLimits {
@@ -25,16 +24,28 @@ export class QuarantineFullError extends Error {
   }
 }
 
-/** Re-read the store's totals this often: deletes by the CLI or another process are seen then. */
-const RESYNC_MS = 5 * 60 * 1000;
 /** Free space is read at most this often (a statfs per message would be wasted under a flood). */
 const FREE_SPACE_CACHE_MS = 5000;
 
+/** What the budget needs to know of the store below it, besides the store itself. */
+export interface BudgetOptions {
+  /**
+   * How long the totals read from the store are trusted, counting this process's own puts
+   * and deletes meanwhile. Long for the file store (a directory scan), short for PostgreSQL
+   * (a count over an index, and other nodes write too).
+   */
+  readonly totalsMaxAgeMs: number;
+  /** Free bytes where the messages are written (statfs), when that is on this host. */
+  readonly freeBytes?: () => Promise<number | undefined>;
+}
+
 /**
- * The quarantine with a quota: a flood of macro mail must not fill the disk the MTA queues
- * on. Totals are read from the store once and kept up to date by this process's own puts
- * and deletes (re-read every few minutes and after a purge), so a put costs no directory
- * scan; free space comes from statfs, cached for seconds. Everything but `put` passes through.
+ * The quarantine with a quota, over either backend: a flood of macro mail must not fill
+ * the disk the MTA (or the database) keeps its data on. Totals are read from the store and
+ * kept up to date by this process's own puts and deletes until they are re-read (every
+ * few minutes for files, every few seconds from PostgreSQL, and after a purge), so a put
+ * costs no directory scan; free space, where it is local, comes from statfs, cached for
+ * seconds. Everything but `put` passes through.
  */
 export class BudgetedQuarantineStore implements QuarantineStore {
   private totals: { messages: number; bytes: number } | undefined;
@@ -42,13 +53,28 @@ export class BudgetedQuarantineStore implements QuarantineStore {
   private free: { at: number; bytes: number } | undefined;
 
   constructor(
-    readonly inner: QuarantineStore & { readonly dir: string },
+    readonly inner: QuarantineStore,
     private limits: QuarantineLimits,
+    private readonly options: BudgetOptions,
     private readonly now: () => number = Date.now,
   ) {}
 
-  get dir(): string {
-    return this.inner.dir;
+  get description(): string {
+    return this.inner.description;
+  }
+
+  open(): Promise<void> {
+    return this.inner.open();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  /** The store's own health, and below the free-space floor not healthy either (a full disk still lets an empty file be made). */
+  async health(): Promise<StoreHealth> {
+    const [own, space] = await Promise.all([this.inner.health(), this.freeSpace()]);
+    return own.ok && !space.ok ? space : own;
   }
 
   setLimits(limits: QuarantineLimits): void {
@@ -99,15 +125,27 @@ export class BudgetedQuarantineStore implements QuarantineStore {
     return this.inner.update(id, meta);
   }
 
-  async delete(id: string): Promise<boolean> {
+  claimRelease(id: string, claim: ReleaseClaim, force: boolean): Promise<ClaimOutcome> {
+    return this.inner.claimRelease(id, claim, force);
+  }
+
+  finishRelease(id: string, outcome: ReleaseOutcome): Promise<void> {
+    return this.inner.finishRelease(id, outcome);
+  }
+
+  history(id: string): Promise<AuditEvent[]> {
+    return this.inner.history?.(id) ?? Promise.resolve([]);
+  }
+
+  async delete(id: string, by?: string): Promise<boolean> {
     const meta = await this.inner.get(id);
-    const existed = await this.inner.delete(id);
+    const existed = await this.inner.delete(id, by);
     if (existed && meta && this.totals) this.totals = { messages: Math.max(0, this.totals.messages - 1), bytes: Math.max(0, this.totals.bytes - meta.size) };
     return existed;
   }
 
-  async purge(before: Date): Promise<string[]> {
-    const gone = await this.inner.purge(before);
+  async purge(before: Date, by?: string): Promise<string[]> {
+    const gone = await this.inner.purge(before, by);
     if (gone.length > 0) this.totals = undefined;
     return gone;
   }
@@ -124,20 +162,18 @@ export class BudgetedQuarantineStore implements QuarantineStore {
   }
 
   private async currentTotals(): Promise<{ messages: number; bytes: number }> {
-    if (!this.totals || this.now() - this.totalsAt > RESYNC_MS) return this.stats();
+    if (!this.totals || this.now() - this.totalsAt > this.options.totalsMaxAgeMs) return this.stats();
     return this.totals;
   }
 
   private async freeBytes(): Promise<number | undefined> {
+    if (!this.options.freeBytes) return undefined;
     const now = this.now();
     if (this.free && now - this.free.at < FREE_SPACE_CACHE_MS) return this.free.bytes;
-    try {
-      const s = await statfs(this.inner.dir);
-      this.free = { at: now, bytes: Number(s.bavail) * Number(s.bsize) };
-      return this.free.bytes;
-    } catch {
-      // A file system that cannot say: the write itself will tell (and tempfail).
-      return undefined;
-    }
+    // A file system that cannot say: the write itself will tell (and tempfail).
+    const bytes = await this.options.freeBytes();
+    if (bytes === undefined) return undefined;
+    this.free = { at: now, bytes };
+    return bytes;
   }
 }

@@ -1,6 +1,14 @@
+import type { LoadedConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
 import { BudgetedQuarantineStore, type QuarantineLimits } from './budgeted-store.js';
 import { FileQuarantineStore } from './file-store.js';
+import { PostgresQuarantineStore } from './postgres-store.js';
+
+/** The file store's totals cost a directory scan: re-read every 5 minutes (and after a purge). */
+const FILE_TOTALS_MAX_AGE_MS = 5 * 60 * 1000;
+/** PostgreSQL's cost a count over an index, and every node writes: re-read every 5 seconds. */
+const POSTGRES_TOTALS_MAX_AGE_MS = 5000;
 
 /** quarantine.max_bytes, max_messages, min_free_bytes as the budget reads them. */
 export function quarantineLimits(config: Config): QuarantineLimits {
@@ -10,8 +18,22 @@ export function quarantineLimits(config: Config): QuarantineLimits {
 
 /**
  * The one place a quarantine store is made from the configuration: the daemon, the cluster
- * primary and the CLI get the same store, with its quota.
+ * primary and the CLI get the same store, with its quota. `quarantine.store` set: the
+ * shared PostgreSQL store; otherwise the file store in `quarantine.dir`. Call open()
+ * before use (the database schema is migrated there).
  */
-export function createQuarantineStore(config: Config): BudgetedQuarantineStore {
-  return new BudgetedQuarantineStore(new FileQuarantineStore(config.quarantine.dir), quarantineLimits(config));
+export function createQuarantineStore(loaded: LoadedConfig, logger?: Logger): BudgetedQuarantineStore {
+  const { config } = loaded;
+  const node = config.smtp.hostname;
+  const db = config.quarantine.store;
+  if (db) {
+    const store = new PostgresQuarantineStore(
+      { url: db.url, password: loaded.quarantinePassword, poolSize: db.pool_size, connectTimeoutMs: db.connect_timeout, statementTimeoutMs: db.statement_timeout, node },
+      logger,
+    );
+    // The database's disk is not this host's: min_free_bytes does not apply (docs/scale-out.md).
+    return new BudgetedQuarantineStore(store, quarantineLimits(config), { totalsMaxAgeMs: POSTGRES_TOTALS_MAX_AGE_MS });
+  }
+  const files = new FileQuarantineStore(config.quarantine.dir, node);
+  return new BudgetedQuarantineStore(files, quarantineLimits(config), { totalsMaxAgeMs: FILE_TOTALS_MAX_AGE_MS, freeBytes: () => files.freeBytes() });
 }

@@ -1,17 +1,24 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fsyncDir, writeDurably } from '../storage/durable-file.js';
 import {
+  decideClaim,
+  finishedMeta,
   isQuarantineId,
   matchesFilter,
   QuarantineIdError,
   QuarantineLockedError,
   type ListFilter,
+  type ClaimOutcome,
   type ListPage,
   type QuarantineLock,
   type QuarantineMeta,
   type QuarantineStore,
+  type ReleaseClaim,
+  type ReleaseOutcome,
+  type StoreHealth,
 } from './quarantine-store.js';
 
 /** A temp file or orphan this old cannot belong to a write in progress. */
@@ -29,10 +36,46 @@ const STALE_LOCK_MS = 5 * 60 * 1000;
 export class FileQuarantineStore implements QuarantineStore {
   private readonly tmpDir: string;
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    /** Recorded in release records (smtp.hostname). */
+    private readonly node: string = os.hostname(),
+  ) {
     this.tmpDir = path.join(dir, 'tmp');
     mkdirSync(this.tmpDir, { recursive: true, mode: 0o750 });
     this.sweep();
+  }
+
+  get description(): string {
+    return this.dir;
+  }
+
+  /** The directory is made and swept by the constructor: nothing is left to do. */
+  async open(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  /** Creates and removes a file: permissions, a read-only mount and a full inode table all show. */
+  async health(): Promise<StoreHealth> {
+    const file = path.join(this.tmpDir, `.ready-${process.pid}-${Date.now()}`);
+    try {
+      const handle = await open(file, 'wx', 0o600);
+      await handle.close();
+      await rm(file, { force: true });
+      return { ok: true, detail: `${this.dir} writable` };
+    } catch (err) {
+      return { ok: false, detail: `${this.dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, problem: 'quarantine not writable' };
+    }
+  }
+
+  /** Free bytes on the directory's file system, for quarantine.min_free_bytes; undefined when it cannot say. */
+  async freeBytes(): Promise<number | undefined> {
+    try {
+      const s = await statfs(this.dir);
+      return Number(s.bavail) * Number(s.bsize);
+    } catch {
+      return undefined;
+    }
   }
 
   async put(meta: QuarantineMeta, message: Buffer): Promise<void> {
@@ -75,6 +118,18 @@ export class FileQuarantineStore implements QuarantineStore {
     await fsyncDir(this.dir);
   }
 
+  async claimRelease(id: string, claim: ReleaseClaim, force: boolean): Promise<ClaimOutcome> {
+    const outcome = decideClaim(await this.get(id), claim, force, this.node);
+    if (outcome.status === 'claimed') await this.update(id, outcome.meta);
+    return outcome;
+  }
+
+  async finishRelease(id: string, outcome: ReleaseOutcome): Promise<void> {
+    const meta = await this.get(id);
+    if (meta) await this.update(id, finishedMeta(meta, outcome));
+  }
+
+  // The audit trail of the file store is the log (QuarantineAdmin's lines): `by` is not kept here.
   async delete(id: string): Promise<boolean> {
     const existed = (await this.get(id)) !== undefined;
     // Metadata first: once it is gone the entry is gone, whatever happens to the message file.
@@ -135,6 +190,11 @@ export class FileQuarantineStore implements QuarantineStore {
     return totals;
   }
 
+  /** The ids of the entries (those whose metadata exists), in no particular order. */
+  async ids(): Promise<string[]> {
+    return (await readdir(this.dir)).filter((n) => n.endsWith('.json') && isQuarantineId(n.slice(0, -5))).map((n) => n.slice(0, -5));
+  }
+
   /** The entries `keep` wants, read one file at a time: memory grows with the matches only. */
   private async matching(keep: (meta: QuarantineMeta) => boolean): Promise<QuarantineMeta[]> {
     const out: QuarantineMeta[] = [];
@@ -151,9 +211,8 @@ export class FileQuarantineStore implements QuarantineStore {
    * 200,000 entries are allowed), which any sender could multiply.
    */
   private async each(visit: (meta: QuarantineMeta) => void): Promise<void> {
-    const names = (await readdir(this.dir)).filter((n) => n.endsWith('.json') && isQuarantineId(n.slice(0, -5)));
-    for (const name of names) {
-      const meta = await this.get(name.slice(0, -5)).catch(() => undefined);
+    for (const id of await this.ids()) {
+      const meta = await this.get(id).catch(() => undefined);
       if (meta) visit(meta);
     }
   }

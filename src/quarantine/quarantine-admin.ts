@@ -72,7 +72,7 @@ export class QuarantineAdmin {
   async delete(id: string, by: string): Promise<boolean> {
     const lock = await this.store.lock(id);
     try {
-      const existed = await this.store.delete(id);
+      const existed = await this.store.delete(id, by);
       this.logger.info({ event: 'quarantine-delete', id, by, result: existed ? 'deleted' : 'not-found' }, 'quarantine delete');
       if (existed) this.onChange('deleted', 1);
       return existed;
@@ -82,7 +82,7 @@ export class QuarantineAdmin {
   }
 
   async purge(before: Date, by: string): Promise<string[]> {
-    const ids = await this.store.purge(before);
+    const ids = await this.store.purge(before, by);
     this.logger.info({ event: 'quarantine-purge', by, before: before.toISOString(), count: ids.length }, 'quarantine purge');
     if (ids.length > 0) this.onChange('purged', ids.length);
     return ids;

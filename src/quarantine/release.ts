@@ -59,23 +59,23 @@ export async function releaseMessage(store: QuarantineStore, nextHop: ReleaseTra
     const meta = await store.get(id);
     const raw = meta && (await store.raw(id));
     if (!meta || !raw) return { status: 'not-found' };
-    if (meta.release?.state === 'released') return { status: 'already-released', meta };
-    if (meta.release?.state === 'releasing' && !request.force) return { status: 'in-doubt', meta };
-
     const to = request.recipients && request.recipients.length > 0 ? [...request.recipients] : [...meta.rcpt_to];
-    await store.update(id, { ...meta, release: { state: 'releasing', at: now().toISOString(), by: request.by, to } });
+    // The claim is the store's own conditional change: of two nodes racing past the lock
+    // (a lock taken over as stale), only one gets "claimed".
+    const claim = await store.claimRelease(id, { at: now().toISOString(), by: request.by, to }, request.force === true);
+    if (claim.status !== 'claimed') return claim;
     const header = request.header;
     const message = header === 'released-by' ? withReleaseHeader(raw, request.by, now()) : header ? prependField(raw, header.name, header.value) : raw;
     const sent = await send(nextHop, meta, to, message, request.recipients === undefined || request.recipients.length === 0);
     if (!sent.ok) {
       // Nothing was delivered: the entry goes back to plain quarantined, ready for another try.
+      await store.finishRelease(id, { failed: sent.reply, by: request.by });
       const { release: _dropped, ...rest } = meta;
-      await store.update(id, rest);
       return { status: 'failed', meta: rest, reply: sent.reply };
     }
-    const released: QuarantineMeta = { ...meta, release: { state: 'released', at: now().toISOString(), by: request.by, to: sent.accepted, reply: sent.reply } };
-    await store.update(id, released);
-    return { status: 'released', meta: released, reply: sent.reply, refused: sent.refused };
+    const record = { state: 'released', at: now().toISOString(), by: request.by, node: claim.meta.release?.node, to: sent.accepted, reply: sent.reply } as const;
+    await store.finishRelease(id, { released: record });
+    return { status: 'released', meta: { ...meta, release: record }, reply: sent.reply, refused: sent.refused };
   } finally {
     await lock.release();
   }

@@ -96,6 +96,33 @@ describe('configuration', () => {
     ]);
   });
 
+  it('quarantine.store: a URL or a mapping; the password from a file or a variable, never in the config; problems name the key', () => {
+    const url = 'postgres://sekisho@db.example:5432/sekisho';
+    const short = validateConfig('t.yaml', { ...base, quarantine: { store: url } });
+    expect(short.config.quarantine.store).toEqual({ url, pool_size: 10, connect_timeout: 5000, statement_timeout: 10_000 });
+    expect(short.quarantinePassword).toBeUndefined();
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sekisho-cfg-'));
+    const secret = path.join(dir, 'db-password');
+    writeFileSync(secret, 'correct horse\n');
+    const fromFile = validateConfig('t.yaml', { ...base, quarantine: { store: { url, password_file: secret, statement_timeout: '3s' } } });
+    expect(fromFile.quarantinePassword).toBe('correct horse');
+    expect(fromFile.config.quarantine.store?.statement_timeout).toBe(3000);
+    expect(JSON.stringify(fromFile.config)).not.toContain('correct horse');
+
+    process.env['SEKISHO_TEST_DB_PASSWORD'] = 'battery staple';
+    try {
+      expect(validateConfig('t.yaml', { ...base, quarantine: { store: { url, password_env: 'SEKISHO_TEST_DB_PASSWORD' } } }).quarantinePassword).toBe('battery staple');
+    } finally {
+      delete process.env['SEKISHO_TEST_DB_PASSWORD'];
+    }
+    expect(problems({ ...base, quarantine: { store: { url, password_env: 'SEKISHO_TEST_DB_PASSWORD' } } })).toEqual(['quarantine.store.password_env: the environment variable SEKISHO_TEST_DB_PASSWORD is not set']);
+    expect(problems({ ...base, quarantine: { store: { url, password_file: path.join(dir, 'missing') } } })).toEqual([`quarantine.store.password_file: cannot read ${path.join(dir, 'missing')}: ENOENT`]);
+    expect(problems({ ...base, quarantine: { store: { url, password_file: secret, password_env: 'X' } } })).toEqual(['quarantine.store.password_env: password_file and password_env: set one, not both']);
+    expect(problems({ ...base, quarantine: { store: 'mysql://db/x' } })).toEqual(['quarantine.store.url: a postgres:// or postgresql:// URL']);
+    expect(problems({ ...base, quarantine: { store: { url, pool: 3 } } })).toEqual(['quarantine.store.pool: unknown key']);
+  });
+
   it('YAML syntax errors and unreadable files are ConfigErrors too', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sekisho-config-'));
     const bad = path.join(dir, 'bad.yaml');

@@ -43,8 +43,8 @@ describe('zip bombs', () => {
     expect(rssGrowth).toBeLessThan(300 * 1024 * 1024);
   });
 
-  it('a single member that inflates 1000× (64 MiB of zeros) stops at the ratio limit', async () => {
-    const mail = mailOf({ body: 'x', attachments: [{ name: 'zeros.zip', bytes: buildZip([{ name: 'zeros.bin', content: Buffer.alloc(64 * 1024 * 1024) }]) }] });
+  it('a single member that inflates 1000× (128 MiB of zeros) stops at the ratio limit once past ratio_exempt_bytes (64 MiB)', async () => {
+    const mail = mailOf({ body: 'x', attachments: [{ name: 'zeros.zip', bytes: buildZip([{ name: 'zeros.bin', content: Buffer.alloc(128 * 1024 * 1024) }]) }] });
     const { verdict, rssGrowth } = await inspectWatchingMemory(mail);
     expect(limitCodes(verdict)).toEqual(['ratio']);
     expect(verdict.findings[0]?.evidence['part']).toBe('2/zeros.zip/zeros.bin');

@@ -5,12 +5,17 @@ import { brandOnly, inspectBrand, suspiciousBrand } from './brand-mail.js';
 
 /** Every .eml file under a directory. */
 export function emlFiles(dir: string): string[] {
+  return filesUnder(dir, (name) => name.endsWith('.eml'));
+}
+
+/** Every file under a directory whose name `keep` accepts, in a stable order. */
+export function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
   return readdirSync(dir)
     .sort()
     .flatMap((name) => {
       const path = join(dir, name);
-      if (statSync(path).isDirectory()) return emlFiles(path);
-      return name.endsWith('.eml') ? [path] : [];
+      if (statSync(path).isDirectory()) return filesUnder(path, keep);
+      return keep(name) ? [path] : [];
     });
 }
 

@@ -22,6 +22,7 @@ const EXPECTED_ALERTS = [
   'SekishoUnscannableSpike',
   'SekishoQuarantineGrowing',
   'SekishoQuarantineFull',
+  'SekishoQuarantineStoreDown',
   'SekishoConfigReloadFailed',
   'SekishoInspectQueueSaturated',
   'SekishoInspectQueueFull',
@@ -41,6 +42,8 @@ const EXPECTED_PANELS = [
   'Quarantined messages',
   'Quarantine size',
   'Releases and deletes',
+  'Quarantine store up',
+  'Quarantine store errors (451 4.3.0)',
   'Scan latency',
   'Next-hop latency',
   'Tempfail and reject share (DATA)',
@@ -136,6 +139,7 @@ async function definedMetrics(): Promise<Defined> {
   const metrics = new Metrics('test');
   metrics.watchQuarantine(async () => ({ messages: 0, bytes: 0 }));
   metrics.watchInflight({ used: 0, limit: 1 });
+  metrics.watchQuarantineStore(async () => ({ ok: true }));
   metrics.watchPpap(async () => 0);
   const json = await metrics.registry.getMetricsAsJSON();
   const labels = new Map<string, Set<string>>();

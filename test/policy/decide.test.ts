@@ -23,8 +23,12 @@ describe('verdict and default policy', () => {
     expect(act([])).toEqual({ kind: 'pass' });
   });
 
-  it('a macro is quarantined, whatever its severity', () => {
+  it('a macro is quarantined, medium or high; a low macro finding is evidence and passes', () => {
     expect(act([f('macro', 'vba', 'medium')])).toEqual({ kind: 'quarantine', reason: 'macro/vba' });
+    expect(act([f('macro', 'remote-template', 'high')])).toEqual({ kind: 'quarantine', reason: 'macro/remote-template' });
+    // A template on the company's file server, a chart's source workbook: low evidence only.
+    expect(act([f('macro', 'remote-template', 'low')])).toEqual({ kind: 'pass' });
+    expect(verdictOf([f('macro', 'remote-object', 'low')]).verdict).toBe('clean');
     expect(verdictOf([f('macro', 'vba', 'high')]).verdict).toBe('malicious');
     expect(verdictOf([f('macro', 'vba', 'medium')]).verdict).toBe('suspicious');
   });

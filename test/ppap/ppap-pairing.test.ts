@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Encoding from 'encoding-japanese';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQuarantineStore } from '../../src/quarantine/create-store.js';
 import type { QuarantineMeta } from '../../src/quarantine/quarantine-store.js';
 import { relayFixture, type RunningProxy } from '../helpers/proxy-harness.js';
 import { SmtpTestClient } from '../helpers/smtp-test-client.js';
-import { attachmentOf, zipOf } from '../helpers/wrappings.js';
+import { PASSWORD, passwordMail, RCPT, SENDER, zipMail } from '../helpers/ppap-mail.js';
+import { attachmentOf } from '../helpers/wrappings.js';
 import { removeDir, tempDir } from '../helpers/archive-tools.js';
 
 /**
@@ -21,67 +21,8 @@ const F = path.resolve(__dirname, '../fixtures');
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
 const CLEAN_DOCX = readFileSync(path.join(F, 'office-oletools/msodde/harmless-clean.docx'));
 const MACRO_XLSM = attachmentOf(readFileSync(path.join(F, 'mail-spamassassin/olevbmacro/macro.eml')), 'macro.xlsm');
-const PASSWORD = 'Kx7#mQ2vL9';
-const SENDER = 'tanaka@partner.example';
-const RCPT = 'suzuki@corp.example';
 const dir = tempDir('ppap');
 afterAll(() => removeDir(dir));
-
-function iso2022jp(text: string): string {
-  return Buffer.from(Encoding.convert(Encoding.stringToCode(text), { to: 'JIS', from: 'UNICODE' })).toString('latin1');
-}
-
-function b64(s: string): string {
-  return `=?UTF-8?B?${Buffer.from(s).toString('base64')}?=`;
-}
-
-/** The first mail: an invoice in a password zip, the password "sent separately". */
-function zipMail(id: string, inside: { name: string; bytes: Buffer }, password = PASSWORD): Buffer {
-  const zip = zipOf([inside], password);
-  const boundary = `b_${id}`;
-  return Buffer.from(
-    [
-      `From: ${b64('田中 太郎')} <${SENDER}>`,
-      `To: ${RCPT}`,
-      `Subject: ${b64('請求書の送付')}`,
-      `Message-ID: <zip-${id}@partner.example>`,
-      'MIME-Version: 1.0',
-      `Content-Type: multipart/mixed; boundary="${boundary}"`,
-      '',
-      `--${boundary}`,
-      'Content-Type: text/plain; charset=ISO-2022-JP',
-      '',
-      iso2022jp('請求書をお送りします。パスワードは別途お送りします。'),
-      `--${boundary}`,
-      `Content-Type: application/zip; name="invoice.zip"`,
-      'Content-Disposition: attachment; filename="invoice.zip"',
-      'Content-Transfer-Encoding: base64',
-      '',
-      zip.toString('base64').replace(/.{76}(?!$)/g, '$&\r\n'),
-      `--${boundary}--`,
-      '',
-    ].join('\r\n'),
-    'latin1',
-  );
-}
-
-/** The second mail: "パスワードのお知らせ", ISO-2022-JP, as Japanese clients send it. */
-function passwordMail(id: string, password = PASSWORD, from = SENDER): Buffer {
-  return Buffer.from(
-    [
-      `From: ${b64('田中 太郎')} <${from}>`,
-      `To: ${RCPT}`,
-      `Subject: ${b64('パスワードのお知らせ')}`,
-      `Message-ID: <pw-${id}@partner.example>`,
-      'MIME-Version: 1.0',
-      'Content-Type: text/plain; charset=ISO-2022-JP',
-      '',
-      iso2022jp(`先ほどお送りした添付ファイルの解凍パスワードをお知らせします。\r\n\r\n解凍パスワード：${password}\r\n\r\nよろしくお願いいたします。`),
-      '',
-    ].join('\r\n'),
-    'latin1',
-  );
-}
 
 async function send(port: number, from: string, rcpts: string[], message: Buffer): Promise<number | undefined> {
   const client = await SmtpTestClient.connect(port);
@@ -101,7 +42,7 @@ async function until<T>(what: string, fn: () => T | Promise<T>, ok: (v: T) => bo
 }
 
 async function entries(proxy: RunningProxy): Promise<readonly QuarantineMeta[]> {
-  return (await createQuarantineStore(proxy.loaded.config).list({})).entries;
+  return (await createQuarantineStore(proxy.loaded).list({})).entries;
 }
 
 const pairings = (proxy: RunningProxy) => proxy.logs.lines.filter((l) => l['event'] === 'ppap-pairing');

@@ -48,7 +48,8 @@ function budgeted(limits: { maxBytes?: number; maxMessages?: number; minFreeByte
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sekisho-budget-'));
   dirs.push(dir);
   const inner = new FileQuarantineStore(dir);
-  return { inner, store: new BudgetedQuarantineStore(inner, { maxBytes: limits.maxBytes ?? 1e12, maxMessages: limits.maxMessages ?? 1e6, minFreeBytes: limits.minFreeBytes ?? 0 }) };
+  const budget = { maxBytes: limits.maxBytes ?? 1e12, maxMessages: limits.maxMessages ?? 1e6, minFreeBytes: limits.minFreeBytes ?? 0 };
+  return { inner, store: new BudgetedQuarantineStore(inner, budget, { totalsMaxAgeMs: 300_000, freeBytes: () => inner.freeBytes() }) };
 }
 
 const reason = async (p: Promise<unknown>) => p.then(() => 'stored', (err: unknown) => (err instanceof QuarantineFullError ? err.reason : `other: ${String(err)}`));

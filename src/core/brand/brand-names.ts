@@ -1,9 +1,16 @@
 import type { BrandIndex } from './brand-index.js';
+import { shownReadings } from './shown-name.js';
+import type { ConfusableMap } from './skeleton.js';
 
 /** A brand named in a text, and the words that named it. */
 export interface NamedBrand {
   readonly brand: string;
   readonly name: string;
+}
+
+/** A brand named in a display name, and the reading of it that named it (shown-name.ts). */
+export interface ShownBrand extends NamedBrand {
+  readonly reading: string;
 }
 
 /** Latin names need a word boundary; Japanese ones are found inside other words ("千葉銀行からの"). */
@@ -24,8 +31,10 @@ export class NameMatcher {
   private readonly owners = new Map<string, string[]>();
   /** Folded names written with capitals in the catalog ("Apple", "PayPal"). */
   private readonly capitalised = new Set<string>();
+  private readonly confusables: ConfusableMap;
 
   constructor(index: BrandIndex, withKeywords: boolean) {
+    this.confusables = index.confusables;
     const folded: string[] = [];
     const exact: string[] = [];
     const cjk: string[] = [];
@@ -81,6 +90,18 @@ export class NameMatcher {
     scan(this.exact, false);
     scan(this.cjk, false);
     return [...found].map(([brand, name]) => ({ brand, name }));
+  }
+
+  /**
+   * Brands named in a display name as a person reads it: every reading of shownReadings
+   * (invisible characters, decorations, look-alike letters), each brand once.
+   */
+  findShown(text: string): ShownBrand[] {
+    const found = new Map<string, ShownBrand>();
+    for (const reading of shownReadings(text, this.confusables)) {
+      for (const n of this.find(reading)) if (!found.has(n.brand)) found.set(n.brand, { ...n, reading });
+    }
+    return [...found.values()];
   }
 
   private own(name: string, brand: string): string {

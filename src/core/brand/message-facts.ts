@@ -4,7 +4,9 @@ import { readHtml, type HtmlReading } from '../mime/html-reading.js';
 import { linksOf, type Link, type ReadPart } from './links.js';
 import { normaliseHost, type HostJudgement } from './lookalike.js';
 import { lureWords } from './lure.js';
-import { parseMailboxes, type Mailbox } from '../../message/mailbox.js';
+import { fieldTexts } from '../../message/header-text.js';
+import { parseAddressField, parseMailboxes, type Mailbox } from '../../message/mailbox.js';
+import type { ShownBrand } from './brand-names.js';
 import type { PreparedCatalog } from './prepared-catalog.js';
 
 /** What the brand detector reads of one message (the top-level one, not attachments). */
@@ -36,6 +38,27 @@ export interface Identity {
 }
 
 /**
+ * What the reader is shown as the sender by one kind of field, all its fields together
+ * (RFC 5322 allows one From; a client shows the first or the last of several, and sees each
+ * mailbox of a list): every display text and every address.
+ */
+export interface ShownSender {
+  readonly field: 'From' | 'Sender';
+  /** Each piece of display text (mailbox.ts: phrases, comments, group names, the field as a whole). */
+  readonly texts: readonly string[];
+  /** Addresses shown as text (mailbox.ts): judged for the address they show, not for names. */
+  readonly shownAddresses: readonly string[];
+  readonly mailboxes: readonly Mailbox[];
+  /**
+   * The sender domains its texts are judged against: the field's own; for a field without any
+   * address (`From: Apple <>`), the other field's, else MAIL FROM's; none when all are empty.
+   */
+  readonly domains: readonly string[];
+  /** Brands the texts name as a person reads them, each with the text that named it. */
+  readonly named: ReadonlyArray<ShownBrand & { readonly text: string }>;
+}
+
+/**
  * Everything about one message that the brand signals share, computed once: who sent it,
  * which brands it names and where, which lure phrases it uses, its links, and a cache of
  * host judgements (a newsletter repeats the same host dozens of times).
@@ -43,7 +66,9 @@ export interface Identity {
 export class MessageFacts {
   readonly identities: Identity[] = [];
   readonly from: readonly Mailbox[];
-  /** Brands named in a From display name → the name used. */
+  /** From and Sender as the reader sees them, for the display-name checks. */
+  readonly shown: readonly ShownSender[];
+  /** Brands named in a From or Sender display text → the name used. */
   readonly displayNamed = new Map<string, string>();
   /** Brands named in the subject. */
   readonly subjectNamed = new Map<string, string>();
@@ -62,17 +87,32 @@ export class MessageFacts {
   ) {
     const h = input.headers;
     // A field may list hundreds of mailboxes: as many are read as of fields (mime-walker.ts).
-    const mailboxes = (values: readonly string[]) => firstAndLast(values.flatMap(parseMailboxes), MAX_IDENTITY_FIELDS);
-    this.from = mailboxes(h.from);
+    const limit = <T>(list: readonly T[]) => firstAndLast(list, MAX_IDENTITY_FIELDS);
+    // Raw 8-bit fields are read both as a Japanese and as a Western client shows them (header-text.fieldTexts).
+    const readings = (v: string) => fieldTexts(Buffer.from(v, 'latin1'));
+    const fields = (values: readonly string[]) => values.flatMap((v) => readings(v).map(parseAddressField));
+    const from = fields(h.from);
+    const sender = fields(h.sender);
+    this.from = limit(from.flatMap((f) => f.mailboxes));
+    const senderMailboxes = limit(sender.flatMap((f) => f.mailboxes));
     for (const mailbox of this.from) this.identities.push({ field: 'From', mailbox });
-    for (const mailbox of mailboxes(h.replyTo)) this.identities.push({ field: 'Reply-To', mailbox });
-    for (const mailbox of mailboxes(h.sender)) this.identities.push({ field: 'Sender', mailbox });
+    for (const mailbox of limit(h.replyTo.flatMap((v) => readings(v).flatMap(parseMailboxes)))) this.identities.push({ field: 'Reply-To', mailbox });
+    for (const mailbox of senderMailboxes) this.identities.push({ field: 'Sender', mailbox });
     const envelope = parseMailboxes(input.mailFrom)[0];
     if (envelope) this.identities.push({ field: 'MAIL FROM', mailbox: envelope });
 
-    for (const mailbox of this.from) {
-      for (const n of catalog.displayNames.find(mailbox.name)) this.remember(this.displayNamed, n.brand, n.name);
-    }
+    const domains = (mailboxes: readonly Mailbox[], parsed: typeof from) => limit([...new Set([...mailboxes.map((m) => m.domain), ...parsed.flatMap((f) => f.routes)].filter((d) => d !== ''))]);
+    const fromDomains = domains(this.from, from);
+    const senderDomains = domains(senderMailboxes, sender);
+    const envelopeDomains = envelope && envelope.domain !== '' ? [envelope.domain] : [];
+    const shown = (field: ShownSender['field'], parsed: typeof from, mailboxes: readonly Mailbox[], own: string[], other: string[]): ShownSender => {
+      const texts = limit([...new Set(parsed.flatMap((f) => f.texts))]);
+      const shownAddresses = limit([...new Set(parsed.flatMap((f) => f.shownAddresses))]);
+      const named = texts.flatMap((text) => catalog.displayNames.findShown(text).map((n) => ({ ...n, text })));
+      return { field, texts, shownAddresses, mailboxes, domains: own.length > 0 ? own : other.length > 0 ? other : envelopeDomains, named };
+    };
+    this.shown = [shown('From', from, this.from, fromDomains, senderDomains), shown('Sender', sender, senderMailboxes, senderDomains, fromDomains)];
+    for (const s of this.shown) for (const n of s.named) this.remember(this.displayNamed, n.brand, n.name);
     for (const n of catalog.mentions.find(input.subject)) this.remember(this.subjectNamed, n.brand, n.name);
     // Each HTML part is tokenized once, for its text and its links both.
     const parts: ReadPart[] = input.bodies.map((b) =>
@@ -108,19 +148,27 @@ export class MessageFacts {
   }
 
   /**
-   * Whether a host is the brand's own: official, a listed sending partner, or allow-listed.
+   * Whether a host is the brand's own: official, a listed sending partner, or allow-listed,
+   * and written the way the brand writes it.
    * A partner may be another brand's official domain (りそなカード's statements come from
    * vpass.ne.jp, 三井住友カード's), so the brand's partner list is asked as well.
    */
   isOwn(brand: string, host: string): boolean {
+    // "ａｐｐｌｅ．ｃｏｍ" reads as apple.com, and is nobody's sending domain (mailbox.senderDomain).
+    if (normaliseHost(host) !== host) return false;
     const j = this.judge(host);
     if ((j.kind === 'official' && j.brand === brand) || (j.kind === 'partner' && j.brands.includes(brand)) || j.kind === 'allowed') return true;
     return j.kind === 'official' && this.catalog.index.brands.get(brand)?.senders.has(j.domain) === true;
   }
 
-  /** Whether the mail comes from one of these brands (its From domain is theirs). */
+  /**
+   * Whether the mail comes from one of these brands: every From domain is its own. Every,
+   * not some: `From: Apple <x@evil.example>, <no_reply@apple.com>` is not Apple's mail.
+   */
   fromOwnerOf(brands: Iterable<string>): boolean {
-    for (const brand of brands) if (this.from.some((m) => m.domain !== '' && this.isOwn(brand, m.domain))) return true;
+    const domains = this.from.map((m) => m.domain).filter((d) => d !== '');
+    if (domains.length === 0) return false;
+    for (const brand of brands) if (domains.every((d) => this.isOwn(brand, d))) return true;
     return false;
   }
 

@@ -2,11 +2,13 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { encryptedDocumentFinding, openedDocumentFinding } from '../detectors/archive-findings.js';
 import { limitFinding } from '../detectors/limit-findings.js';
+import { rtfFindings, templateFindings } from '../detectors/external-load-findings.js';
 import { macroSheetFindings, officeXmlFindings, sylkFindings, vbaFindings } from '../detectors/macro-findings.js';
 import { stopsInspection, Unscannable } from '../limits.js';
 import { messagePasswords } from '../mime/message-text.js';
 import { walkMime } from '../mime/mime-walker.js';
 import { analyzeOfficeXml } from '../office/office-xml.js';
+import { analyzeRtf } from '../office/rtf.js';
 import { analyzeSylk } from '../office/sylk.js';
 import { analyzeOle } from '../ole/ole-analysis.js';
 import { inspectZip } from '../zip/zip-walker.js';
@@ -34,6 +36,8 @@ export async function inspectBlob(blob: Blob, ctx: InspectionContext): Promise<v
         return ctx.add(...sylkFindings(locationOf(blob), analyzeSylk(blob.bytes)));
       case 'office-xml':
         return ctx.add(...officeXmlFindings(locationOf(blob), analyzeOfficeXml(blob.bytes)));
+      case 'rtf':
+        return ctx.add(...rtfFindings(locationOf(blob), analyzeRtf(blob.bytes)));
       case 'gzip':
         return await inspectGzip(blob, ctx);
       case 'message':
@@ -93,6 +97,7 @@ async function inspectOle(blob: Blob, ctx: InspectionContext): Promise<void> {
   const at = locationOf(blob);
   ctx.add(...vbaFindings(at, report.vba));
   ctx.add(...macroSheetFindings(at, report.macroSheets, 'ole'));
+  if (report.attachedTemplate !== undefined) ctx.add(...templateFindings(at, [report.attachedTemplate], 'doc SttbfAssoc'));
   const encryption = report.encryption;
   if (!encryption) return;
   // An OOXML package decrypted whole, or (RC4 .xls) the sheet list decrypted: either way the

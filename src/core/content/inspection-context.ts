@@ -25,6 +25,16 @@ export interface Location {
   readonly inner?: string;
 }
 
+/** "2/a.zip/x.xlsm (xl/vbaProject.bin)": a location as findings' summaries show it. */
+export function where(at: Location): string {
+  return at.inner ? `${at.part} (${at.inner})` : at.part;
+}
+
+/** A location as findings' evidence records it. */
+export function evidenceOf(at: Location): Record<string, string> {
+  return at.inner ? { part: at.part, inner: at.inner } : { part: at.part };
+}
+
 export function locationOf(blob: Blob): Location {
   const doc = blob.document;
   if (doc === undefined || !blob.path.startsWith(`${doc}/`)) return { part: blob.path };

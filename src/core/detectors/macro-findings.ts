@@ -1,9 +1,10 @@
-import type { Location } from '../content/inspection-context.js';
+import { evidenceOf, where, type Location } from '../content/inspection-context.js';
 import type { OoxmlReport } from '../office/ooxml.js';
 import type { OfficeXmlReport } from '../office/office-xml.js';
 import type { SylkReport } from '../office/sylk.js';
 import type { MacroSheetReport, VbaProjectReport } from '../ole/ole-analysis.js';
 import type { Finding } from '../verdict.js';
+import { externalLoadFinding } from './external-load-findings.js';
 
 /**
  * The `macro` detector: findings from what the Office parsers found. Any macro in mail is
@@ -11,15 +12,6 @@ import type { Finding } from '../verdict.js';
  * source cannot be read (stomping keeps only p-code), Excel 4.0 macro sheets and remote
  * templates are what attacks look like (high).
  */
-
-/** "2/a.zip/x.xlsm (xl/vbaProject.bin)" */
-function where(at: Location): string {
-  return at.inner ? `${at.part} (${at.inner})` : at.part;
-}
-
-function evidenceOf(at: Location): Record<string, string> {
-  return at.inner ? { part: at.part, inner: at.inner } : { part: at.part };
-}
 
 export function vbaFindings(at: Location, projects: readonly VbaProjectReport[]): Finding[] {
   return projects.map((p) => {
@@ -77,21 +69,7 @@ export function sylkFindings(at: Location, report: SylkReport): Finding[] {
 }
 
 export function ooxmlFindings(at: Location, report: OoxmlReport): Finding[] {
-  const path = where(at);
-  const findings = macroSheetFindings(at, report.macroSheets, 'ooxml');
-  for (const load of report.remoteLoads) {
-    const template = load.type === 'attachedTemplate';
-    findings.push({
-      detector: 'macro',
-      code: template ? 'remote-template' : 'remote-object',
-      severity: template ? 'high' : 'medium',
-      summary: template
-        ? `${path} loads its template from ${load.target} (remote template injection: macros fetched when opened)`
-        : `${path} loads an external ${load.type} from ${load.target}`,
-      evidence: { ...evidenceOf(at), relationships: load.part, type: load.type, target: load.target },
-    });
-  }
-  return findings;
+  return [...macroSheetFindings(at, report.macroSheets, 'ooxml'), ...report.externalLoads.map((load) => externalLoadFinding(at, load, load.part))];
 }
 
 export function officeXmlFindings(at: Location, report: OfficeXmlReport): Finding[] {

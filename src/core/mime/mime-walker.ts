@@ -24,7 +24,7 @@ export interface MimeLeaf {
 export interface MimeTree {
   /** Decoded Subject of the message, "" when absent. */
   readonly subject: string;
-  /** Raw (unfolded, still encoded) values of the root's identity headers, for the brand checks. */
+  /** Raw values of the root's identity headers (unfolded, still encoded, latin1: one character per byte), for the brand checks. */
   readonly headers: RootHeaders;
   readonly leaves: readonly MimeLeaf[];
 }
@@ -60,7 +60,10 @@ export async function walkMime(message: Buffer, maxParts: number): Promise<MimeT
         if (node.root && node.headers) {
           const h = node.headers;
           subject = decodeHeader(h.getFirst('subject').slice(0, MAX_SUBJECT_CHARS));
-          const values = (key: string) => firstAndLast(h.get(key), MAX_IDENTITY_FIELDS).map((line) => unfold(line.replace(/^[^:]*:/, '')));
+          // getList keeps each line as latin1, one character per byte: get() turns valid UTF-8 into
+          // text and leaves the rest as bytes, and then "Àpple" and Shift_JIS bytes read alike.
+          const lines = h.getList();
+          const values = (key: string) => firstAndLast(lines.filter((l) => l.key === key).map((l) => l.line), MAX_IDENTITY_FIELDS).map((line) => unfold(line.replace(/^[^:]*:/, '')));
           headers = { from: values('from'), replyTo: values('reply-to'), sender: values('sender'), authenticationResults: values('authentication-results') };
         }
         current = undefined;

@@ -1,4 +1,5 @@
-import { startTags } from './xml-tags.js';
+import { externalLoads, type ExternalLoad } from './external-relationships.js';
+import { startTags, xmlAttr as attr } from './xml-tags.js';
 
 /**
  * Office Open XML package checks that need the package as a whole (the members themselves
@@ -11,14 +12,20 @@ export interface OoxmlReport {
   readonly macroSheets: readonly string[];
   /** Parts typed as VBA projects, whatever their name. */
   readonly vbaParts: readonly string[];
-  /** External relationships that make Office fetch and run code: remote templates and the like. */
-  readonly remoteLoads: ReadonlyArray<{ readonly part: string; readonly type: string; readonly target: string }>;
+  /** External relationships Office follows by itself to another host or a protocol handler (remote templates and the like). */
+  readonly externalLoads: readonly ExternalLoad[];
 }
 
-/** Relationship types that load active content from a remote target (oleid's list). */
-const REMOTE_LOAD_TYPES = ['attachedTemplate', 'oleObject', 'subDocument', 'frame', 'externalLinkPath'];
-
-export function analyzeOoxml(members: readonly string[], contentTypesXml: string, rels: ReadonlyArray<{ name: string; xml: string }>): OoxmlReport {
+/**
+ * `partText` gives the text of other parts read with the package (chart parts, whose
+ * c:autoUpdate says whether a linked workbook is read on open).
+ */
+export function analyzeOoxml(
+  members: readonly string[],
+  contentTypesXml: string,
+  rels: ReadonlyArray<{ name: string; xml: string }>,
+  partText: (name: string) => string | undefined = () => undefined,
+): OoxmlReport {
   const macroSheets = new Set<string>();
   const vbaParts = new Set<string>();
   for (const name of members) {
@@ -32,22 +39,5 @@ export function analyzeOoxml(members: readonly string[], contentTypesXml: string
     if (/\.macrosheet(?:\+xml)?$/i.test(type)) macroSheets.add(part);
     if (/^application\/vnd\.ms-office\.vbaProject$/i.test(type)) vbaParts.add(part);
   }
-  const remoteLoads: Array<{ part: string; type: string; target: string }> = [];
-  for (const { name, xml } of rels) {
-    for (const tag of startTags(xml, 'Relationship')) {
-      if (!/^External$/i.test(attr(tag, 'TargetMode') ?? '')) continue;
-      const type = (attr(tag, 'Type') ?? '').split('/').pop() ?? '';
-      if (REMOTE_LOAD_TYPES.includes(type)) remoteLoads.push({ part: name, type, target: attr(tag, 'Target') ?? '' });
-    }
-  }
-  return { macroSheets: [...macroSheets], vbaParts: [...vbaParts], remoteLoads };
-}
-
-function attr(tag: string, name: string): string | undefined {
-  const m = new RegExp(`\\b${name}\\s*=\\s*("([^"]*)"|'([^']*)')`, 'i').exec(tag);
-  return m ? unescapeXml(m[2] ?? m[3] ?? '') : undefined;
-}
-
-function unescapeXml(value: string): string {
-  return value.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[e] ?? '');
+  return { macroSheets: [...macroSheets], vbaParts: [...vbaParts], externalLoads: externalLoads(rels, partText) };
 }

@@ -22,3 +22,22 @@ export function* startTags(text: string, name: string, unterminated = false): Ge
     opener.lastIndex = end + 1;
   }
 }
+
+/**
+ * An attribute's value in one start tag, its entities undone: the five named ones and
+ * numeric references, so that `&#92;&#92;host` is read as the `\\host` Office reads.
+ */
+export function xmlAttr(tag: string, name: string): string | undefined {
+  const m = new RegExp(`(?:^|[\\s<])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*=\\s*("([^"]*)"|'([^']*)')`, 'i').exec(tag);
+  return m ? unescapeXml(m[2] ?? m[3] ?? '') : undefined;
+}
+
+const NAMED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function unescapeXml(value: string): string {
+  return value.replace(/&(?:(amp|lt|gt|quot|apos)|#(\d{1,7})|#x([0-9a-f]{1,6}));/gi, (whole, named: string | undefined, dec: string | undefined, hex: string | undefined) => {
+    if (named) return NAMED[named.toLowerCase()] ?? whole;
+    const code = dec !== undefined ? Number(dec) : Number.parseInt(hex ?? '', 16);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}

@@ -5,6 +5,7 @@ import { type MacroSheetReport, scanBiff } from './excel4.js';
 import { detectEncryption, type OleEncryptionReport } from './office-encryption.js';
 import { embeddedStorages, isEncryptedPpt } from './ppt.js';
 import { analyzeVbaProject, findVbaStorages, type VbaProjectReport } from './vba.js';
+import { wordAttachedTemplate } from './word-template.js';
 
 export type { MacroSheetReport } from './excel4.js';
 export type { OleEncryptionKind, OleEncryptionReport } from './office-encryption.js';
@@ -16,6 +17,8 @@ export interface OleReport {
   /** An encrypted workbook whose sheet list no password opened: macro sheets are unknown, not absent. */
   macroSheetsUnknown: boolean;
   encryption?: OleEncryptionReport;
+  /** A Word 97-2003 document's attached template, as written (judged by the caller). */
+  attachedTemplate?: string;
   streamCount: number;
 }
 
@@ -41,11 +44,13 @@ export function analyzeOle(bytes: Buffer, options: OleAnalysisOptions): OleRepor
     const vba = [...findVbaStorages(cfb).map((s) => analyzeVbaProject(cfb, s, options.charge)), ...powerPointVba(cfb, options.charge)];
     const biff = scanBiff(cfb, trial);
     const encryption = detectEncryption(cfb, biff, { ...trial, charge: options.charge });
+    const attachedTemplate = readOptional(() => wordAttachedTemplate(cfb));
     return {
       vba,
       macroSheets: biff?.macroSheets ?? [],
       macroSheetsUnknown: biff?.sheetsUnreadable ?? false,
       ...(encryption === undefined ? {} : { encryption }),
+      ...(attachedTemplate === undefined ? {} : { attachedTemplate }),
       streamCount: cfb.nodes.filter((n) => n.type === 'stream').length,
     };
   } catch (error) {
@@ -53,6 +58,16 @@ export function analyzeOle(bytes: Buffer, options: OleAnalysisOptions): OleRepor
     // A parser bug or an unforeseen malformation (a RangeError on a forged offset, a cipher
     // error) must still end as an unscannable part, never as a crash or a silent pass.
     throw corrupt(`unexpected ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  }
+}
+
+/** A fact that only adds evidence: a damaged structure behind it leaves the rest of the analysis standing. */
+function readOptional<T>(read: () => T | undefined): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof Unscannable && error.reason === 'corrupt-ole') return undefined;
+    throw error;
   }
 }
 

@@ -41,7 +41,7 @@ export class ZipArchive {
   static async open(bytes: Buffer, maxEntries: number): Promise<ZipArchive> {
     let zip: ZipFile;
     try {
-      zip = await yauzl.fromBufferPromise(bytes, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, strictFileNames: false, autoClose: false });
+      zip = await yauzl.fromBufferPromise(withCommentLengthFixed(bytes), { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, strictFileNames: false, autoClose: false });
     } catch (err) {
       throw new Unscannable('corrupt-zip', (err as Error).message);
     }
@@ -84,7 +84,10 @@ export class ZipArchive {
    * when it was not kept.
    */
   async inflate(m: ZipMember, budget: Budget, keep: (head: Buffer) => boolean): Promise<{ kept: boolean; bytes: Buffer }> {
-    if (m.encrypted || !m.entry.canDecodeFileData()) throw new Unscannable('unsupported-zip', `${m.name}: compression method ${m.method} cannot be decoded`);
+    if (m.encrypted || !m.entry.canDecodeFileData()) throw new Unscannable('unsupported-zip', `${m.name}: ${methodName(m.method)} cannot be decoded`);
+    // Excel writes empty parts (docProps/thumbnail.wmf) as deflate with no stored bytes at all,
+    // which is no valid deflate stream; Excel, Info-ZIP and Python read them as empty.
+    if (m.compressedSize === 0 && m.uncompressedSize === 0) return { kept: keep(Buffer.alloc(0)), bytes: Buffer.alloc(0) };
     const limits = budget.limits;
     const stream = await this.open(m, {});
     const chunks: Buffer[] = [];
@@ -128,6 +131,34 @@ export class ZipArchive {
       throw new Unscannable('corrupt-zip', `${m.name}: ${(err as Error).message}`);
     }
   }
+}
+
+/**
+ * The archive with its end-of-central-directory comment length made to match the bytes
+ * that follow the record. yauzl refuses a length that disagrees with them ("Invalid comment
+ * length"), but PowerPoint, Info-ZIP and Python open such files: real presentations in
+ * Apache POI's test data end one byte short of the comment their record declares. The
+ * record is the one yauzl takes: the last signature in the file.
+ */
+function withCommentLengthFixed(bytes: Buffer): Buffer {
+  const EOCD = 0x06054b50;
+  const last = bytes.length - 22;
+  for (let at = last; at >= Math.max(0, last - 0xffff); at--) {
+    if (bytes.readUInt32LE(at) !== EOCD) continue;
+    const actual = bytes.length - at - 22;
+    if (bytes.readUInt16LE(at + 20) === actual) return bytes;
+    const fixed = Buffer.from(bytes);
+    fixed.writeUInt16LE(actual, at + 20);
+    return fixed;
+  }
+  return bytes;
+}
+
+/** APPNOTE 4.4.5 names of the methods yauzl does not decode. */
+const METHODS: Readonly<Record<number, string>> = { 1: 'Shrink', 6: 'Implode', 9: 'Deflate64', 12: 'bzip2', 14: 'LZMA', 19: 'IBM LZ77', 93: 'Zstandard', 95: 'xz', 96: 'JPEG', 97: 'WavPack', 98: 'PPMd', 99: 'WinZip AES' };
+
+export function methodName(method: number): string {
+  return `compression method ${method}${METHODS[method] ? ` (${METHODS[method]})` : ''}`;
 }
 
 function nextEntry(zip: ZipFile): Promise<Entry | undefined> {

@@ -10,15 +10,15 @@ import { stopsInspection, Unscannable, type Budget } from '../limits.js';
 import { analyzeOoxml } from '../office/ooxml.js';
 import { parseAesExtraField, decryptWinZipAes } from './zip-aes.js';
 import { decryptZipCrypto } from './zip-crypto.js';
-import { ZipArchive, type ZipMember } from './zip-reader.js';
+import { methodName, ZipArchive, type ZipMember } from './zip-reader.js';
 
 const inflateRawAsync = promisify(inflateRaw);
 
 /** Kinds worth keeping in memory to look inside; everything else is counted and dropped. */
-const CONTAINERS = new Set(['zip', 'ole', 'gzip', 'sylk', 'office-xml', 'message']);
+const CONTAINERS = new Set(['zip', 'ole', 'gzip', 'sylk', 'office-xml', 'rtf', 'message']);
 
-/** Package parts read as text for the OOXML checks (small XML files). */
-const OOXML_TEXT = /^\[Content_Types\]\.xml$|\.rels$/i;
+/** Package parts read as text for the OOXML checks (small XML files; charts for their c:autoUpdate). */
+const OOXML_TEXT = /^\[Content_Types\]\.xml$|\.rels$|(?:^|\/)charts\/chart[^/]*\.xml$/i;
 const MAX_OOXML_TEXT = 4 * 1024 * 1024;
 
 type Inspect = (blob: Blob, ctx: InspectionContext) => Promise<void>;
@@ -53,7 +53,7 @@ export async function inspectZip(blob: Blob, ctx: InspectionContext, inspect: In
     }
     if (ooxml) {
       const rels = [...texts].filter(([name]) => name.endsWith('.rels')).map(([name, xml]) => ({ name, xml }));
-      const report = analyzeOoxml(files.map((m) => m.name), texts.get('[Content_Types].xml') ?? '', rels);
+      const report = analyzeOoxml(files.map((m) => m.name), texts.get('[Content_Types].xml') ?? '', rels, (name) => texts.get(name));
       ctx.add(...ooxmlFindings(locationOf(blob), report));
       for (const part of report.vbaParts) if (!vbaFound.has(part)) ctx.add(vbaPartFinding(locationOf(blob), part));
     }
@@ -151,7 +151,7 @@ async function decrypt(m: ZipMember, raw: Buffer, password: string, budget: Budg
       if (guessing && !(err instanceof Unscannable)) return undefined;
       throw err instanceof Unscannable ? err : new Unscannable('corrupt-zip', `${m.name}: ${(err as Error).message}`);
     }
-  } else throw new Unscannable('unsupported-zip', `${m.name}: compression method ${method} cannot be decoded`);
+  } else throw new Unscannable('unsupported-zip', `${m.name}: ${methodName(method)} cannot be decoded`);
   if (checkCrc && crc32(content) >>> 0 !== m.crc32 >>> 0) {
     if (guessing) return undefined;
     throw new Unscannable('corrupt-zip', `${m.name}: CRC-32 mismatch after decryption`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dmarcResults } from '../../../src/core/brand/auth-results.js';
 import { brand, brandMail, brandOnly, checkerOf, inspectBrand } from '../../helpers/brand-mail.js';
+import { corpusMail } from '../../helpers/from-corpus.js';
 
 const catalog = [
   brand('apple', ['Apple', 'アップル', 'Apple ID'], ['apple.com', 'icloud.com']),
@@ -55,6 +56,75 @@ describe('display-name spoofing', () => {
     expect(brandOnly(v).map((f) => [f.code, f.severity, f.summary])).toEqual([
       ['display-name-address', 'high', 'From name shows an address at apple.com (Apple) but the mail is from mailer-service.example'],
     ]);
+  });
+});
+
+describe('display names as clients show them (every text of From and Sender, every sender domain)', () => {
+  /** A mail with these header fields (UTF-8, "\n" between fields) and a neutral body. */
+  const withHeader = (header: string, mailFrom?: string, c = checker) => inspectBrand(corpusMail({ id: 'x', header }), c, mailFrom);
+  const summaries = async (header: string, mailFrom?: string) => brandOnly(await withHeader(header, mailFrom)).map((f) => `${f.code}:${f.severity} ${f.summary}`);
+
+  it("a brand in any text is spoofed by any domain of the field that is not the brand's", async () => {
+    expect(await summaries('From: Apple <>, x@evil.example')).toEqual(["display-name:medium From name \"Apple\" but domain evil.example is not Apple's"]);
+    expect(await summaries('From: "Apple" <no_reply@apple.com>, x@evil.example')).toEqual(["display-name:medium From name \"Apple\" but domain evil.example is not Apple's"]);
+    expect(await summaries('From: Apple <no_reply@apple.com>\nFrom: Apple <x@evil.example>')).toEqual(["display-name:medium From name \"Apple\" but domain evil.example is not Apple's"]);
+    expect(await summaries('From: Apple <no_reply@apple.com>, Apple ID <id@apple.com>')).toEqual([]);
+  });
+
+  it('a field with no address is judged by the other field, then MAIL FROM; with none at all it says so', async () => {
+    expect(await summaries('From: Apple <>\nSender: s@evil.example')).toEqual(["display-name:medium From name \"Apple\" but domain evil.example is not Apple's"]);
+    expect(await summaries('From: Apple ID:;', 'bounce@mailer.example')).toEqual(["display-name:medium From name \"Apple ID\" but domain mailer.example is not Apple's"]);
+    expect(await summaries('From: Apple ID:;', '')).toEqual(['display-name:medium From name "Apple ID" but the mail gives no sender address']);
+  });
+
+  it("the brand in Sender only is a spoof; a Sender naming the brand of a From that is the brand's own is its mailing service", async () => {
+    expect(await summaries('From: service@evil.example\nSender: "Apple" <service@evil.example>')).toEqual(["display-name:medium Sender name \"Apple\" but domain evil.example is not Apple's"]);
+    expect(await summaries('From: Apple <news@insideapple.apple.com>\nSender: "Apple" <bounces@esp.example>')).toEqual([]);
+    expect(await summaries('From: Apple <news@apple.com>\nSender: "support@apple.com" <bounces@esp.example>')).toEqual([]);
+  });
+
+  it('a partner brand named in a comment is the issuer speaking, like one named in the phrase', async () => {
+    expect(await summaries('From: =?UTF-8?B?5LiJ5LqV5L2P5Y+L44Kr44O844OJ?= <info@vpass.ne.jp> (Visa)')).toEqual([]);
+  });
+
+  it('the worst reading of the brand counts: "Tom Amazon" is a person, "(Amazon)" beside it is not', async () => {
+    expect(await summaries('From: Tom Amazon <tom@family.example>')).toEqual([expect.stringMatching(/^display-name:low /)]);
+    expect(await summaries('From: Tom Amazon <tom@family.example> (Amazon)')).toEqual(["display-name:medium From name \"Amazon\" but domain family.example is not Amazon's"]);
+  });
+
+  it('raw 8-bit bytes that are not UTF-8 are read as a Western client shows them too', async () => {
+    const mail = Buffer.concat([Buffer.from('From: "\xC0pple" <x@evil.example>\r\n', 'latin1'), corpusMail({ id: 'x', header: 'X-Test: 1' })]);
+    expect(brandOnly(await inspectBrand(mail, checker)).map((f) => `${f.code}:${String(f.evidence.brand)}`)).toEqual(['display-name:apple']);
+  });
+
+  it('says how the name reads when the screen shows something else than the bytes', async () => {
+    const v = await withHeader('From: "\u202EelppA\u202C" <x@evil.example>');
+    expect(brandOnly(v)[0]).toMatchObject({ summary: 'From name "elppA" (read as "Apple") but domain evil.example is not Apple\'s', evidence: { name: 'elppA', read: 'Apple', field: 'From' } });
+  });
+
+  it("a full-width or ideographic-dot domain reads as the brand's and is nobody's own", async () => {
+    expect(await summaries('From: Apple <support@ａｐｐｌｅ．ｃｏｍ>')).toEqual(["display-name:medium From name \"Apple\" but domain ａｐｐｌｅ．ｃｏｍ is not Apple's"]);
+    expect(await summaries('From: support@ａｐｐｌｅ．ｃｏｍ')).toEqual(['display-name-address:high From name shows an address at apple.com (Apple) but the mail is from ａｐｐｌｅ．ｃｏｍ']);
+    expect(await summaries('From: Apple <no_reply@APPLE.com.>')).toEqual([]);
+  });
+
+  it("a name-less mailbox shows its address: a brand's beside another is a name showing an address", async () => {
+    expect(await summaries('From: <first@evil.example>, <no_reply@apple.com>')).toEqual(['display-name-address:high From name shows an address at apple.com (Apple) but the mail is from evil.example']);
+    expect(await summaries('From: <@evil.example:no_reply@apple.com>')).toEqual(['display-name-address:high From name shows an address at apple.com (Apple) but the mail is from evil.example']);
+    // Its own lookalike address is a sender lookalike, not a name showing someone else's.
+    expect(await summaries('From: s@smbc-card.xizim.com')).toEqual([expect.stringMatching(/^sender-lookalike:high /)]);
+    // An address shown is not a name: the .au of an Australian list is not the brand au.
+    const au = checkerOf([brand('au', ['au'], ['au.com'])]);
+    expect(brandOnly(await withHeader('From: "Bob" <bob@corp.example>\nSender: <owner-list@lists.example.net.au>', undefined, au))).toEqual([]);
+    expect(brandOnly(await withHeader('From: "au" <owner-list@lists.example.net.au>', undefined, au)).map((f) => f.code)).toEqual(['display-name']);
+  });
+
+  it("an official mailbox added to a spoofing From does not make it the brand's mail (lure and links still judged)", async () => {
+    const v = await withHeader('From: Apple <x@evil.example>, <no_reply@apple.com>');
+    const lure = brandMail({ from: 'Apple <x@evil.example>', text: 'アカウントが停止されました。本人確認はこちら https://evil.example/login' });
+    const twoMailboxes = Buffer.from(lure.toString('latin1').replace('From: Apple <x@evil.example>', 'From: Apple <x@evil.example>, <no_reply@apple.com>'), 'latin1');
+    expect(brandOnly(v).map((f) => f.code)).toContain('display-name');
+    expect(brandOnly(await inspectBrand(twoMailboxes, checker)).map((f) => f.code)).toContain('lure');
   });
 });
 

@@ -3,7 +3,7 @@ import { loadConfusables } from '../../../src/brand/load-confusables.js';
 import { BrandIndex } from '../../../src/core/brand/brand-index.js';
 import { NameMatcher } from '../../../src/core/brand/brand-names.js';
 import { credentialWords, lurePhrases } from '../../../src/core/brand/lure.js';
-import { addressesInName, parseMailboxes } from '../../../src/message/mailbox.js';
+import { addressesInName, parseAddressField } from '../../../src/message/mailbox.js';
 import { brand } from '../../helpers/brand-mail.js';
 
 const index = new BrandIndex(
@@ -73,10 +73,10 @@ describe('lurePhrases', () => {
 
 describe('mailboxes', () => {
   it('parses names and addresses, decoding encoded-words even inside quotes', () => {
-    expect(parseMailboxes('"=?UTF-8?B?QXBwbGUg44K144Od44O844OI?=" <support@appie-support.com>')).toEqual([
+    expect(parseAddressField('"=?UTF-8?B?QXBwbGUg44K144Od44O844OI?=" <support@appie-support.com>').mailboxes).toEqual([
       { name: 'Apple サポート', address: 'support@appie-support.com', domain: 'appie-support.com' },
     ]);
-    expect(parseMailboxes('a@b.example (Amazon), "Doe, John" <j@c.example>').map((m) => [m.name, m.domain])).toEqual([
+    expect(parseAddressField('a@b.example (Amazon), "Doe, John" <j@c.example>').mailboxes.map((m) => [m.name, m.domain])).toEqual([
       ['Amazon', 'b.example'],
       ['Doe, John', 'c.example'],
     ]);

@@ -1,0 +1,35 @@
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { headerFactsOf } from '../../src/message/header-facts.js';
+import { fieldTexts } from '../../src/message/header-text.js';
+
+const facts = (header: Buffer | string) => headerFactsOf(Buffer.concat([Buffer.isBuffer(header) ? header : Buffer.from(header, 'utf8'), Buffer.from('\r\nbody\r\n')]));
+
+describe('header facts: From, Sender and Reply-To addresses', () => {
+  it('are every mailbox of every field, routes and comments removed, domains lower case without a trailing dot', () => {
+    const f = facts('From: Mary <@relay.example:mary@Example.NET.>, , jdoe(comment)@test . example\r\nFrom: Group: a@b.example;\r\nSender: s@EVIL.example\r\nReply-To: "Doe, John" <john@corp.example>\r\n');
+    expect(f.from).toEqual(['mary@example.net', 'jdoe@test.example', 'a@b.example']);
+    expect(f.sender).toEqual(['s@evil.example']);
+    expect(f.replyTo).toEqual(['john@corp.example']);
+  });
+
+  it('read raw 8-bit fields in their charset first: a Shift_JIS byte 0x5C is half of ソ, not a quoted-pair', () => {
+    const sjis = Buffer.concat([Buffer.from('From: "'), iconv.encode('ソフトバンク', 'shift_jis'), Buffer.from('" <x@evil.example>\r\n')]);
+    expect(sjis.includes(0x5c)).toBe(true);
+    expect(facts(sjis).from).toEqual(['x@evil.example']);
+    expect(facts('From: Ａｐｐｌｅ <x@ａｐｐｌｅ．ｃｏｍ>\r\n').from).toEqual(['x@ａｐｐｌｅ．ｃｏｍ']);
+  });
+
+  it('never take an encoded-word for an address', () => {
+    expect(facts('From: =?UTF-8?B?c3VwcG9ydEBhcHBsZS5jb20=?= <x@evil.example>\r\n').from).toEqual(['x@evil.example']);
+  });
+});
+
+describe('fieldTexts', () => {
+  it('reads 8-bit bytes that are not UTF-8 both as a Japanese and as a Western client shows them', () => {
+    expect(fieldTexts(Buffer.from(' "\xC0pple" <x@a\xE8xp.com>', 'latin1'))).toEqual([' "ﾀpple" <x@a閂p.com>', ' "Àpple" <x@aèxp.com>']);
+    expect(fieldTexts(iconv.encode(' 三井住友カード <x@evil.example>', 'shift_jis'))[0]).toBe(' 三井住友カード <x@evil.example>');
+    expect(fieldTexts(Buffer.from(' Apple サポート <x@evil.example>'))).toEqual([' Apple サポート <x@evil.example>']);
+    expect(fieldTexts(Buffer.from(' Apple\r\n <x@evil.example>'))).toEqual([' Apple <x@evil.example>']);
+  });
+});
