@@ -33,6 +33,13 @@ export interface PasswordMail {
 
 /** Entries of one sender looked at per password mail: a sender with thousands held is an attack, not a customer. */
 const MAX_ENTRIES_PER_MAIL = 50;
+/**
+ * Pairings run one at a time per process, and at most this many wait: each costs a store
+ * lookup and perhaps a rescan, and a flood of "password" mails must not turn into a flood
+ * of them (the file store reads one file per entry for a lookup). Beyond it an offer is
+ * dropped with a log line: its zip stays held, an admin can still open it.
+ */
+const MAX_WAITING_PAIRINGS = 200;
 
 /**
  * PPAP pairing (docs/ppap.md): a zip whose password stays closed is held "awaiting
@@ -80,7 +87,21 @@ export class PpapPairing {
    * A mail stated passwords: remember them for the window, and try them on the sender's
    * entries that await one. The mail itself goes its own way (the filter relays it as usual).
    */
-  async offer(mail: PasswordMail): Promise<void> {
+  offer(mail: PasswordMail): Promise<void> {
+    if (this.waiting >= MAX_WAITING_PAIRINGS) {
+      this.logger.warn({ event: 'ppap-pairing', result: 'dropped', source: mail.messageId.slice(0, 200), waiting: this.waiting }, 'ppap pairing: too many waiting, this mail\'s passwords are not tried');
+      return Promise.resolve();
+    }
+    this.waiting++;
+    const run = this.queue.then(() => this.offerNow(mail));
+    this.queue = run.catch(() => undefined).finally(() => this.waiting--);
+    return run;
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+
+  private async offerNow(mail: PasswordMail): Promise<void> {
     const senders = this.sendersOf(mail.mailFrom, mail.headerFrom);
     if (senders.length === 0 || mail.passwords.length === 0) return;
     const rcpts = mail.rcpts.map((r) => r.toLowerCase());

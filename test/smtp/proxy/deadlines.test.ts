@@ -43,6 +43,8 @@ describe('client deadlines', () => {
     await client.closed();
     expect(sink.messages).toHaveLength(0);
     expect(proxy.logs.lines.find((l) => l['event'] === 'client-deadline')).toMatchObject({ breach: 'data-rate' });
+    // The transaction's line comes when the DATA step unwinds, just after the client heard the 421.
+    for (let i = 0; i < 100 && proxy.logs.transactions().length === 0; i++) await sleep(50);
     expect(proxy.logs.transactions().at(-1)).toMatchObject({ outcome: 'tempfailed', reason: 'data-rate', reply: '421 4.4.2 Message data too slow, closing connection' });
     expect(await proxy.metrics.registry.getSingleMetricAsString('sekisho_smtp_client_deadlines_total')).toContain('{breach="data-rate"} 1');
   });
