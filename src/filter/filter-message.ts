@@ -70,6 +70,26 @@ export interface FilterReport {
 }
 
 /**
+ * The filter's part of an ingress's transaction log line, the same fields for the proxy and
+ * the milter: what the inspection found and what the policy did, and why.
+ */
+export function reportLogFields(report: FilterReport | undefined, otherReason?: string): Record<string, unknown> {
+  const verdict = report?.inspection;
+  const decision = report?.decision;
+  return {
+    // The Message-ID finds a transaction from a user's complaint.
+    message_id: verdict?.headers.messageId || undefined,
+    verdict: verdict?.verdict,
+    score: verdict?.score,
+    findings: verdict?.findings.map((f) => `${f.detector}/${f.code}`),
+    action: decision?.action.kind,
+    reason: decision?.action.reason ?? report?.failure ?? otherReason,
+    rule: decision?.rule,
+    allowlisted: decision?.allowlisted,
+  };
+}
+
+/**
  * What the ingress does with the message. `relay`: pass it on with these header
  * operations (and, when asked, the edited bytes); the final reply is the next hop's.
  * `quarantined`: held (a stored copy is durable already); the ingress answers as for a

@@ -62,11 +62,6 @@ export class MilterMessage {
     return false;
   }
 
-  /** The header block as rebuilt so far, for the log and the over-limit verdict. */
-  get headerSize(): number {
-    return this.headerBytes;
-  }
-
   header(name: string, value: Buffer): void {
     const parts = [Buffer.from(name, 'latin1'), this.leadingSpace ? COLON : COLON_SPACE, ...crlfLines(value), CRLF];
     const n = parts.reduce((sum, p) => sum + p.length, 0);

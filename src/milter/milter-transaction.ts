@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Disposition, FilterReport } from '../filter/filter-message.js';
+import { reportLogFields, type Disposition, type FilterReport } from '../filter/filter-message.js';
 import type { ClientIdentity, MailCommand, RcptCommand } from '../message/smtp-envelope.js';
 import { newTransactionId } from '../message/transaction-id.js';
 import type { MilterReplyLabel } from '../metrics/metrics.js';
@@ -29,7 +29,6 @@ export class MilterTransaction {
   ) {}
 
   logRecord(outcome: MilterReplyLabel | 'abandoned', disposition: Disposition | undefined): Record<string, unknown> {
-    const { inspection: verdict, decision } = this.report ?? {};
     const ms = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 10) / 10);
     const reply = disposition?.kind === 'refuse' ? disposition.reply.toString() : undefined;
     return {
@@ -44,14 +43,7 @@ export class MilterTransaction {
       mail_from: this.mail.address,
       rcpt: this.rcpts.map((r) => r.address),
       size: this.size,
-      message_id: verdict?.headers.messageId || undefined,
-      verdict: verdict?.verdict,
-      score: verdict?.score,
-      findings: verdict?.findings.map((f) => `${f.detector}/${f.code}`),
-      action: decision?.action.kind,
-      reason: decision?.action.reason ?? this.report?.failure ?? this.failure,
-      rule: decision?.rule,
-      allowlisted: decision?.allowlisted,
+      ...reportLogFields(this.report, this.failure),
       outcome,
       reply,
       quarantine: disposition?.kind === 'quarantined' ? (disposition.stored ? 'store' : 'hold') : undefined,

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { FilterReport } from '../../filter/filter-message.js';
+import { reportLogFields, type FilterReport } from '../../filter/filter-message.js';
 import type { ClientIdentity, MailCommand, RcptCommand } from '../next-hop/next-hop.js';
 import type { SmtpReply } from '../smtp-reply.js';
 import { newTransactionId } from '../../message/transaction-id.js';
@@ -52,7 +52,6 @@ export class Transaction {
 
   /** The transaction's log line: who, envelope, size, verdict, replies, latency. */
   logRecord(outcome: Outcome, reply: SmtpReply | undefined, nextHop: string): Record<string, unknown> {
-    const { inspection: verdict, decision } = this.report;
     const ms = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 10) / 10);
     return {
       event: 'transaction',
@@ -65,15 +64,7 @@ export class Transaction {
       mail_reply: this.mailReply,
       rcpt: this.recipients,
       size: this.size,
-      // The Message-ID finds a transaction from a user's complaint.
-      message_id: verdict?.headers.messageId || undefined,
-      verdict: verdict?.verdict,
-      score: verdict?.score,
-      findings: verdict?.findings.map((f) => `${f.detector}/${f.code}`),
-      action: decision?.action.kind,
-      reason: decision?.action.reason ?? this.report.failure ?? this.deadline,
-      rule: decision?.rule,
-      allowlisted: decision?.allowlisted,
+      ...reportLogFields(this.report, this.deadline),
       outcome,
       reply: reply?.toString(),
       next_hop: nextHop,
