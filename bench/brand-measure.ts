@@ -13,7 +13,9 @@ import { emlFiles, measureClean } from '../test/helpers/clean-measure.js';
 import { dnstwistFiles, measureDnstwist } from '../test/helpers/dnstwist-measure.js';
 import { measureJpcert } from '../test/helpers/jpcert-measure.js';
 import { measureRealDomains, readDomains, REAL_DOMAINS } from '../test/helpers/real-domains-measure.js';
-import { measureShort, sum, type ShortCount } from '../test/helpers/short-measure.js';
+import { parse } from 'tldts';
+import { SHORT_NAME } from '../src/core/brand/brand-index.js';
+import { catalogDomains, measureShort, sum, type ShortCount } from '../test/helpers/short-measure.js';
 
 const FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
 const pct = (n: number, of: number) => `${((100 * n) / Math.max(1, of)).toFixed(1)} %`;
@@ -35,7 +37,7 @@ it('measures the brand detector', async () => {
 
   const short = await measureShort(checker);
   const line = (c: ShortCount) =>
-    `named: sender ${pct(c.namedSender, c.total)}, link ${pct(c.namedLink, c.total)}; unnamed (medium or above): sender ${pct(c.unnamedSender, c.total)}, link ${pct(c.unnamedLink, c.total)}`;
+    `named: sender ${pct(c.namedSender, c.total)}, link ${pct(c.namedLink, c.total)}; unnamed (medium or above): sender ${pct(c.unnamedSender, c.total)}, link ${pct(c.unnamedLink, c.total)}, sender with a payment lure ${pct(c.unnamedLure, c.total)}, link beside the brand's own ${pct(c.unnamedBesideOwn, c.total)}`;
   const jp = [...short.byDomain].filter(([d]) => /\.jp$/.test(d)).map(([, c]) => c);
   const other = [...short.byDomain].filter(([d]) => !/\.jp$/.test(d)).map(([, c]) => c);
   out.push('', `One-edit lookalikes of the ${short.byDomain.size} short catalog domains (dnstwist's one-edit fuzzers; ${short.leftOut.length} left out as official or listed neighbours):`);
@@ -45,6 +47,15 @@ it('measures the brand detector', async () => {
   for (const [d, c] of short.byDomain) out.push(`    ${d} ${c.total}: ${line(c)}`);
   out.push(`  by fuzzer: ${[...short.byFuzzer].map(([f, c]) => `${f} ${c.unnamedSender}/${c.unnamedLink}/${c.total}`).join(', ')}`);
   out.push(`  missed under .jp (first 30): ${short.missed.filter((m) => /\.jp$/.test(m)).slice(0, 30).join(', ')}`);
+  const all = await measureShort(checker, undefined, catalogDomains(checker));
+  const cls = (d: string) => `${(parse(d).domainWithoutSuffix ?? '').length <= SHORT_NAME ? 'names of 4 letters or fewer' : 'longer names'} under ${/\.jp$/.test(d) ? '.jp' : 'other suffixes'}`;
+  const classes = new Map<string, ShortCount[]>();
+  for (const [d, c] of all.byDomain) classes.set(cls(d), [...(classes.get(cls(d)) ?? []), c]);
+  out.push('', `One-edit lookalikes of all ${all.byDomain.size} registrable catalog domains (the same fuzzers and mails):`);
+  out.push(`  all ${sum(all.byDomain.values()).total}: ${line(sum(all.byDomain.values()))}`);
+  for (const [k, cs] of [...classes].sort()) out.push(`  ${k} ${sum(cs).total}: ${line(sum(cs))}`);
+  out.push(`  by fuzzer (unnamed sender/link/total): ${[...all.byFuzzer].map(([f, c]) => `${f} ${c.unnamedSender}/${c.unnamedLink}/${c.total}`).join(', ')}`);
+  out.push(`  missed without the brand named (first 30 of ${all.missed.filter((m) => /^unnamed-(?:sender|link) /.test(m)).length}): ${all.missed.filter((m) => /^unnamed-(?:sender|link) /.test(m)).slice(0, 30).join(', ')}`);
 
   const real = measureRealDomains(readDomains(REAL_DOMAINS), checker);
   if (real.domains > 0) {

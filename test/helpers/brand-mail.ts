@@ -79,11 +79,15 @@ function encodeWord(text: string): string {
   return /^[\x20-\x7e]*$/.test(text) ? text : `=?UTF-8?B?${Buffer.from(text).toString('base64')}?=`;
 }
 
+/**
+ * The name RFC 2047-encoded; a non-ASCII address (an IDN written as Unicode) as UTF-8 bytes,
+ * as RFC 6532 mail carries it (the message is built as latin1 characters, one per byte).
+ */
 function encodeAddress(value: string): string {
   const m = /^"?(.*?)"?\s*<([^>]*)>$/.exec(value);
-  if (!m) return value;
-  const name = m[1] ?? '';
-  return /^[\x20-\x7e]*$/.test(name) ? value : `${encodeWord(name)} <${m[2] ?? ''}>`;
+  const name = m?.[1] ?? '';
+  const encoded = !m || /^[\x20-\x7e]*$/.test(name) ? value : `${encodeWord(name)} <${m[2] ?? ''}>`;
+  return /^[\x00-\x7f]*$/.test(encoded) ? encoded : Buffer.from(encoded, 'utf8').toString('latin1');
 }
 
 /** Inspects a mail with a brand checker, as the daemon does. */

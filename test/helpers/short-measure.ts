@@ -19,6 +19,10 @@ export interface ShortCount {
   /** Without the brand named: a finding at medium or above, which tags or quarantines the mail. */
   unnamedSender: number;
   unnamedLink: number;
+  /** Without the brand named, from the lookalike in a mail pressing for payment details. */
+  unnamedLure: number;
+  /** Without the brand named, a link to the lookalike beside the brand's own domain (a copied template). */
+  unnamedBesideOwn: number;
 }
 
 export interface ShortReport {
@@ -36,14 +40,19 @@ export function shortDomains(checker: BrandChecker): Array<{ brand: string; doma
   return checker.index.labels.filter((l) => l.suffix !== '' && l.label.length <= SHORT_NAME).map((l) => ({ brand: l.brand, domain: l.domain }));
 }
 
-export const zero = (): ShortCount => ({ total: 0, namedSender: 0, namedLink: 0, unnamedSender: 0, unnamedLink: 0 });
+/** Every registrable catalog domain (official domains, mailboxes, shorteners), short or not. */
+export function catalogDomains(checker: BrandChecker): Array<{ brand: string; domain: string }> {
+  return checker.index.labels.filter((l) => l.suffix !== '').map((l) => ({ brand: l.brand, domain: l.domain }));
+}
 
-export async function measureShort(checker: BrandChecker, only?: (domain: string) => boolean): Promise<ShortReport> {
+export const zero = (): ShortCount => ({ total: 0, namedSender: 0, namedLink: 0, unnamedSender: 0, unnamedLink: 0, unnamedLure: 0, unnamedBesideOwn: 0 });
+
+export async function measureShort(checker: BrandChecker, only?: (domain: string) => boolean, domains = shortDomains(checker)): Promise<ShortReport> {
   const byDomain = new Map<string, ShortCount>();
   const byFuzzer = new Map<string, ShortCount>();
   const leftOut: string[] = [];
   const missed: string[] = [];
-  for (const { brand, domain } of shortDomains(checker)) {
+  for (const { brand, domain } of domains) {
     if (only && !only(domain)) continue;
     const name = checker.index.brands.get(brand)?.name ?? brand;
     for (const { fuzzer, domain: fake } of oneEditLookalikes(domain)) {
@@ -73,6 +82,10 @@ export async function measureShort(checker: BrandChecker, only?: (domain: string
       hit('unnamedSender', forBrand(suspiciousBrand(await inspectBrand(unnamedSender, checker))), 'unnamed-sender');
       const unnamedLink = brandMail({ from: 'info@newsletter.example', subject: 'ご請求書の送付', text: `請求書は https://${fake}/ からご確認ください。` });
       hit('unnamedLink', forBrand(suspiciousBrand(await inspectBrand(unnamedLink, checker)), 'link-lookalike'), 'unnamed-link');
+      const unnamedLure = brandMail({ from: `support@${fake}`, subject: 'ご請求書の送付', text: 'お支払い情報の更新をお願いいたします。' });
+      hit('unnamedLure', forBrand(suspiciousBrand(await inspectBrand(unnamedLure, checker))), 'unnamed-lure');
+      const besideOwn = brandMail({ from: 'info@newsletter.example', subject: 'ご請求書の送付', html: `<p><a href="https://${fake}/invoice">請求書</a></p><p><a href="https://www.${domain}/privacy">プライバシー</a></p>` });
+      hit('unnamedBesideOwn', forBrand(suspiciousBrand(await inspectBrand(besideOwn, checker)), 'link-lookalike'), 'unnamed-beside-own');
     }
   }
   return { byDomain, byFuzzer, leftOut, missed };

@@ -172,8 +172,9 @@ const VISUAL_SINGLES: ReadonlyArray<[RegExp, string]> = [
 
 /**
  * Letters with hooks and strokes that dnstwist uses and UTS #39 does not map to the Latin
- * letter they pass for (ƿ for p, ə for a, ɫ for l), and the Cyrillic м and ь of its
- * all-Cyrillic names (ѕмьс for smbc).
+ * letter they pass for (ƿ for p, ə for a, ɫ for l), and the Cyrillic letters of its
+ * all-Cyrillic names, which confusables.txt maps to small capitals or to ʍ rather than to
+ * the letter they pass for (ѕмьс for smbc, һотмаіӏ for hotmail, ԍѕтатіс for gstatic).
  */
 const VISUAL_LETTERS: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries({
@@ -187,16 +188,16 @@ const VISUAL_LETTERS: Readonly<Record<string, string>> = Object.fromEntries(
     h: 'ħɦⱨ',
     i: 'ıɩɨɪ',
     j: 'ʝɉ',
-    k: 'ⱪᴋ',
+    k: 'ⱪᴋĸ',
     l: 'ɫł',
-    m: 'ᴍɱм',
+    m: 'ᴍɱмʍ',
     n: 'ꞑ',
     o: 'ơᴏ',
     p: 'ƿƥþ',
     q: 'ʠ',
     r: 'ʀɼɽɍɾ',
     s: 'ʂꜱ',
-    t: 'ŧƫ',
+    t: 'ŧƫᴛ',
     u: 'ᴜʉư',
     v: 'ⱱᶌⱴ',
     w: 'ⱳᴡ',

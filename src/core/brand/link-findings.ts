@@ -3,6 +3,7 @@ import { brandFinding, describeLookalike, lookalikeEvidence } from './brand-evid
 import { visibleHosts } from './links.js';
 import type { Lookalike } from './lookalike.js';
 import { registrable, type MessageFacts } from './message-facts.js';
+import { slipInContext } from './slip-context.js';
 
 /** How many hosts a summary lists before "…". */
 const LIST = 3;
@@ -41,7 +42,7 @@ export function linkLookalikeFindings(facts: MessageFacts): Finding[] {
 function linkSeverity(m: Lookalike, facts: MessageFacts): Severity | undefined {
   const named = facts.named.has(m.brand);
   if (m.strength !== 'possible') return named ? 'high' : 'medium';
-  if (!named) return undefined;
+  if (!named) return slipInContext(m, facts) ? 'medium' : undefined;
   return facts.lures.length > 0 ? 'medium' : 'low';
 }
 

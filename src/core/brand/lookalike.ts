@@ -2,7 +2,7 @@ import { domainToUnicode } from 'node:url';
 import { parse } from 'tldts';
 import { glanceFold, typoBudget, visualFold, type BrandIndex, type BrandLabel } from './brand-index.js';
 import { editDistance } from './edit-distance.js';
-import { readShortEdit } from './short-edits.js';
+import { readShortEdit, type ShortEdit } from './short-edits.js';
 
 /**
  * How a domain imitates a brand's. How much that proves is its `strength`, separately:
@@ -32,6 +32,11 @@ export interface Lookalike {
   readonly strength: Strength;
   /** For people: "l→i", "looks like apple (Cyrillic letters)". */
   readonly detail: string;
+  /**
+   * For a short name one edit away (shortTypo): which kind of edit. A slip under an open
+   * suffix is only possible on its own; what the mail says around it can make it more.
+   */
+  readonly shortEdit?: ShortEdit;
 }
 
 /**
@@ -85,12 +90,12 @@ export function judgeHost(rawHost: string, index: BrandIndex): HostJudgement {
   const subdomain = p.subdomain ?? '';
   const matches = new Map<string, Lookalike>();
   const neighbourOf = index.neighbours.get(registrable) ?? index.neighbours.get(icann);
-  const add: Add = (bl, how, strength, detail) => {
+  const add: Add = (bl, how, strength, detail, shortEdit) => {
     // A listed neighbour (jtb.co.jp beside jcb.co.jp) is someone else's real domain.
     if (neighbourOf?.includes(bl.brand)) return;
     const seen = matches.get(bl.brand);
     if (!seen || stronger(strength, seen.strength) || (strength === seen.strength && ORDER.indexOf(how) < ORDER.indexOf(seen.how))) {
-      matches.set(bl.brand, { brand: bl.brand, official: bl.domain, how, strength, detail });
+      matches.set(bl.brand, { brand: bl.brand, official: bl.domain, how, strength, detail, ...(shortEdit ? { shortEdit } : {}) });
     }
   };
 
@@ -155,15 +160,18 @@ export function judgeHost(rawHost: string, index: BrandIndex): HostJudgement {
   return { kind: 'unrelated', domain: registrable, shared: p.isPrivate === true, ip: false };
 }
 
-type Add = (bl: BrandLabel, how: LookalikeHow, strength: Strength, detail: string) => void;
+type Add = (bl: BrandLabel, how: LookalikeHow, strength: Strength, detail: string, shortEdit?: ShortEdit) => void;
 
 /**
  * Suffixes under which a short name one edit from a brand's is "likely" its imitation:
  * Japan's. .jp and its attribute domains (co.jp: one per registered company) are sparse and
  * held by Japanese organisations; under .com, .me or .net nearly every short name is some
  * company's or word (ring.com beside bing.com, nhl.com beside dhl.com, vista.com beside
- * visa.com), so there a slip of the fingers is only a possible imitation, told when the mail
- * names the brand. docs/detection.md has the figures.
+ * visa.com, max.com beside mac.com), so there a slip of the fingers is only a possible
+ * imitation, told when the mail names the brand, pressures the reader or links to the
+ * brand's own domain (sender-findings.ts, link-findings.ts). Two edits stay likely under any
+ * suffix, because they make no word: a doubled letter (dhll, viisa, xboox) and a digit in an
+ * all-letter name (dhl1, vis4). docs/detection.md has the figures.
  */
 const SPARSE_SUFFIX = /(?:^|\.)jp$/;
 
@@ -176,7 +184,8 @@ function shortTypo(found: string, name: string, suffix: string, bl: BrandLabel, 
   if (name.length < 3 || suffix !== bl.suffix) return;
   const edit = readShortEdit(found, name);
   if (!edit) return;
-  add(bl, 'typo', SPARSE_SUFFIX.test(suffix) ? 'likely' : 'possible', `${found} instead of ${bl.label} (${edit.detail}) under .${suffix}`);
+  const likely = SPARSE_SUFFIX.test(suffix) || edit.kind === 'doubled' || edit.kind === 'digit';
+  add(bl, 'typo', likely ? 'likely' : 'possible', `${found} instead of ${bl.label} (${edit.detail}) under .${suffix}`, edit.kind);
 }
 
 /**

@@ -172,6 +172,26 @@ export class MessageFacts {
     return false;
   }
 
+  /**
+   * Whether a link of the mail goes to the brand's own domain: phishers copy the brand's own
+   * mail, its logo, footer and privacy links included, and change only the sender or the one
+   * link that matters. Beside such links a domain one slip from the brand's is its imitation.
+   */
+  linksToOwn(brand: string): boolean {
+    let own = this.ownLinked;
+    if (!own) {
+      own = new Set<string>();
+      for (const link of this.links) {
+        const j = this.judge(link.host);
+        if (j.kind === 'official') own.add(j.brand);
+      }
+      this.ownLinked = own;
+    }
+    return own.has(brand);
+  }
+
+  private ownLinked: Set<string> | undefined;
+
   /** Brands the reader is told the mail is from: named in a From display name or the subject. */
   get claimed(): ReadonlyMap<string, string> {
     return new Map([...this.subjectNamed, ...this.displayNamed]);

@@ -3,6 +3,7 @@ import { brandFinding, describeLookalike, lookalikeEvidence } from './brand-evid
 import type { Lookalike } from './lookalike.js';
 import { addressesInName } from '../../message/mailbox.js';
 import type { MessageFacts, ShownSender } from './message-facts.js';
+import { slipInContext } from './slip-context.js';
 import { withoutInvisible } from './shown-name.js';
 
 /**
@@ -169,6 +170,7 @@ function senderSeverity(m: Lookalike, facts: MessageFacts): Severity {
       return facts.named.has(m.brand) ? 'high' : 'medium';
     case 'possible':
       if (facts.displayNamed.has(m.brand)) return 'high';
-      return facts.claimed.has(m.brand) ? 'medium' : 'low';
+      return facts.claimed.has(m.brand) || slipInContext(m, facts) ? 'medium' : 'low';
   }
 }
+

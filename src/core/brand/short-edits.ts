@@ -7,7 +7,14 @@
 export type ShortEdit =
   /** The same at a glance: m/n, rn/m, vv/w, cl/d, 0/o, 1/l/i, 5/s, c/e, q/g (visualFold). */
   | 'visual'
-  /** A slip of the fingers: a neighbouring key, a doubled or dropped letter, two letters swapped, a hyphen. */
+  /**
+   * A letter doubled (dhll, viisa, xboox): the name still reads whole at a glance, and a
+   * doubled letter in a three- or four-letter name is no word of anyone's.
+   */
+  | 'doubled'
+  /** A digit put into or for a letter of an all-letter name (dhl1, vis4): a name with a number tacked on. */
+  | 'digit'
+  /** A slip of the fingers: a neighbouring key, a dropped letter, two letters swapped, a hyphen. */
   | 'slip'
   /** Any other changed or added letter (dnstwist's bitsquatting and addition). */
   | 'other';
@@ -29,6 +36,9 @@ const QWERTY: Readonly<Record<string, string>> = {
   z: 'asx', x: 'zsdc', c: 'xdfv', v: 'cfgb', b: 'vghn', n: 'bhjm', m: 'njk',
 };
 
+const DIGIT = /[0-9]/;
+const isDigit = (c: string) => c >= '0' && c <= '9';
+
 function neighbours(a: string, b: string): boolean {
   return (QWERTY[a] ?? '').includes(b);
 }
@@ -46,6 +56,7 @@ export function readShortEdit(found: string, name: string): ShortEditReading | u
     const was = name[i] ?? '';
     const now = found[i] ?? '';
     if (found.slice(i + 1) === name.slice(i + 1)) {
+      if (isDigit(now) && !isDigit(was) && !DIGIT.test(name)) return { kind: 'digit', detail: `${was}→${now}` };
       return neighbours(was, now) ? { kind: 'slip', detail: `${was}→${now}, the next key` } : { kind: 'other', detail: `${was}→${now}` };
     }
     if (found[i + 1] === was && name[i + 1] === now && found.slice(i + 2) === name.slice(i + 2)) {
@@ -63,7 +74,8 @@ export function readShortEdit(found: string, name: string): ShortEditReading | u
     // repetition and insertion.
     const before = found[i - 1] ?? '';
     const after = found[i + 1] ?? '';
-    if (added === before || added === after) return { kind: 'slip', detail: `${added} doubled` };
+    if (added === before || added === after) return { kind: 'doubled', detail: `${added} doubled` };
+    if (isDigit(added) && !DIGIT.test(name)) return { kind: 'digit', detail: `${added} added` };
     if (neighbours(before, added) || neighbours(after, added)) return { kind: 'slip', detail: `${added} slipped in` };
     return { kind: 'other', detail: `${added} added` };
   }

@@ -145,6 +145,15 @@ describe('sender lookalikes', () => {
     expect(await codes(brandMail({ from: 'Info <info@appie.com>', text: 'Your Apple ID' }))).toEqual(['sender-lookalike:high']);
   });
 
+  it('a slip from a short name under an open suffix: low alone, medium beside a lure or the brand\'s own links', async () => {
+    const dhl = checkerOf([brand('dhl', ['DHL'], ['dhl.com'])]);
+    expect(await codes(brandMail({ from: 'Billing <billing@dhk.com>', text: '請求書を送付いたします。' }), dhl)).toEqual(['sender-lookalike:low']);
+    expect(await codes(brandMail({ from: 'Billing <billing@dhk.com>', text: 'お支払い情報の更新をお願いいたします。' }), dhl)).toEqual(['sender-lookalike:medium']);
+    const copied = '<a href="https://dhk.com/track">追跡</a> <img src="https://www.dhl.com/logo.png"> <a href="https://www.dhl.com/privacy">プライバシー</a>';
+    expect(await codes(brandMail({ from: 'a@news.example', html: copied }), dhl)).toEqual(['link-lookalike:medium']);
+    expect(await codes(brandMail({ from: 'a@news.example', html: '<a href="https://dhk.com/track">追跡</a>' }), dhl)).toEqual([]);
+  });
+
   it('a brand word in a longer name counts only when the mail claims the brand', async () => {
     expect(await codes(brandMail({ from: 'Recipes <news@apple-recipes.com>', text: 'apple pie' }))).toEqual(['sender-lookalike:low']);
     expect(await codes(brandMail({ from: 'Apple <news@apple-recipes.com>', text: 'x' }))).toEqual(['display-name:high', 'sender-lookalike:high']);

@@ -140,8 +140,17 @@ describe('judgeHost: lookalikes of short names (four letters or fewer)', () => {
   });
 
   it('under open suffixes (.com) a slip is only possible: nearly every short .com name is someone\'s', () => {
-    expect(m('dhk.com', 'dhl')).toMatchObject({ how: 'typo', strength: 'possible' });
+    expect(m('dhk.com', 'dhl')).toMatchObject({ how: 'typo', strength: 'possible', shortEdit: 'slip' });
     expect(m('dhk.co.jp', 'dhl')).toMatchObject({ how: 'typo', strength: 'likely' });
+  });
+
+  it('under open suffixes a doubled letter or a digit added is likely: such names are nobody\'s word', () => {
+    expect(m('dhll.com', 'dhl')).toMatchObject({ how: 'typo', strength: 'likely', shortEdit: 'doubled' });
+    expect(m('ddhl.com', 'dhl')).toMatchObject({ strength: 'likely', shortEdit: 'doubled' });
+    expect(m('dhl7.com', 'dhl')).toMatchObject({ strength: 'likely', shortEdit: 'digit' });
+    expect(m('dh7.com', 'dhl')).toMatchObject({ strength: 'likely', shortEdit: 'digit' });
+    // Still only under the brand's own suffix.
+    expect(m('dhll.net', 'dhl')).toBeUndefined();
   });
 
   it('one edit under another suffix is not an imitation; the name itself there is a tld-swap', () => {
