@@ -2,6 +2,7 @@ import type net from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import type { SmtpReply } from '../smtp-reply.js';
+import { newTransactionId } from '../../message/transaction-id.js';
 
 const HOOK_REPLY = Symbol('sekisho.hookReply');
 type SessionWithReply = SMTPServerSession & { [HOOK_REPLY]?: SmtpReply };
@@ -88,6 +89,21 @@ function matches(reply: SmtpReply, code: number, data: string | string[] | null 
 export class PromptSmtpServer extends SMTPServer {
   constructor(options: SMTPServerOptions) {
     super(options);
+  }
+
+  /**
+   * smtp-server's own, without a getrandom system call per connection for the session id
+   * (1 % of the main thread under load): the id only names the session in smtp-server's
+   * logs, so it comes from the pooled randomness of the transaction ids. Sockets that send
+   * a PROXY header are left to smtp-server.
+   */
+  override _handleProxy(socket: net.Socket, callback: Parameters<SMTPServer['_handleProxy']>[1]): void {
+    if (this._expectsProxyHeader(socket)) {
+      super._handleProxy(socket, callback);
+      return;
+    }
+    const ignore = this.options.ignoredHosts?.includes(socket.remoteAddress ?? '') === true;
+    setImmediate(() => callback(null, { id: newTransactionId().slice(0, 16), ignore }));
   }
 
   // Same as SMTPServer.connect, with the prompt connection class.
