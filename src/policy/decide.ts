@@ -123,11 +123,22 @@ function findingMatches(rule: Rule, f: Finding): boolean {
   return true;
 }
 
+/**
+ * The sender allowlists judge the From header, the sender a reader sees: every address in
+ * it must be listed, since `From: <x@evil.example>, <ceo@partner.example>` is not the
+ * partner's mail (a client may show either one). The envelope sender stands in only for a
+ * message whose From has no address.
+ */
 function allowlisted(p: MessageParties, allow: Allowlist): string | undefined {
-  const senders = [p.mailFrom, ...p.headerFrom].map((a) => a.toLowerCase()).filter((a) => a !== '');
-  if (senders.some((a) => allow.senders.has(a))) return 'sender';
-  const domains = senders.map((a) => a.slice(a.lastIndexOf('@') + 1));
-  if (domains.some((d) => allow.senderDomains.some((a) => d === a || d.endsWith(`.${a}`)))) return 'sender-domain';
+  const header = p.headerFrom.map((a) => a.toLowerCase()).filter((a) => a !== '');
+  const senders = header.length > 0 ? header : [p.mailFrom.toLowerCase()].filter((a) => a !== '');
+  const domainListed = (a: string) => {
+    const d = a.slice(a.lastIndexOf('@') + 1);
+    return allow.senderDomains.some((x) => d === x || d.endsWith(`.${x}`));
+  };
+  if (senders.length > 0 && senders.every((a) => allow.senders.has(a) || domainListed(a))) {
+    return senders.every((a) => allow.senders.has(a)) ? 'sender' : 'sender-domain';
+  }
   if (allow.recipients.size > 0 && p.recipients.length > 0 && p.recipients.every((r) => allow.recipients.has(r.toLowerCase()))) return 'recipients';
   return undefined;
 }

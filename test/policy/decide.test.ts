@@ -100,6 +100,20 @@ describe('configured policy', () => {
     expect(act(macro, { mailFrom: 'x@other.example', headerFrom: [], recipients: ['abuse@example.net', 'u@example.net'] }, policy).kind).toBe('quarantine');
   });
 
+  it('the sender allowlists judge every From address; the envelope only when the From has none', () => {
+    const { policy } = configured({ allow: { senders: ['boss@partner.example'], sender_domains: ['trusted.example'] } });
+    const macro = [f('macro', 'vba', 'high')];
+    const to = ['u@example.net'];
+    // A listed address beside another in From is not the partner's mail: a client may show either.
+    expect(act(macro, { mailFrom: '', headerFrom: ['x@evil.example', 'boss@partner.example'], recipients: to }, policy).kind).toBe('quarantine');
+    expect(act(macro, { mailFrom: '', headerFrom: ['a@trusted.example', 'x@evil.example'], recipients: to }, policy).kind).toBe('quarantine');
+    // A forged envelope sender does not vouch for the From a reader sees.
+    expect(act(macro, { mailFrom: 'boss@partner.example', headerFrom: ['ceo@evil.example'], recipients: to }, policy).kind).toBe('quarantine');
+    // Listed addresses and domains together are the allowlist's.
+    expect(act(macro, { mailFrom: 'bounce@esp.example', headerFrom: ['boss@partner.example', 'a@mail.trusted.example'], recipients: to }, policy)).toEqual({ kind: 'pass', reason: 'allowlisted sender-domain' });
+    expect(act(macro, { mailFrom: 'bounce@esp.example', headerFrom: ['Boss@Partner.example'], recipients: to }, policy)).toEqual({ kind: 'pass', reason: 'allowlisted sender' });
+  });
+
   it('tag settings: one prefix or one per verdict, every known tag stripped', () => {
     expect(configured({}).tag).toEqual({ mode: 'subject', prefixes: { clean: '[SUSPICIOUS] ', suspicious: '[SUSPICIOUS] ', malicious: '[SUSPICIOUS] ', unscannable: '[SUSPICIOUS] ' }, known: ['[SUSPICIOUS] '] });
     const t = configured({ tag: { mode: 'header-only', subject_prefix: { suspicious: '【注意】', malicious: '【危険】' }, strip_prefixes: ['[SPAM] '] } }).tag;
