@@ -14,7 +14,7 @@
 // clients, alone and next to the load, so that the probes do not take CPU from the
 // throughput runs.
 //
-//   npm run bench:relay                 # 5,000 messages, 20 sessions, 10 KB each, 3 rounds
+//   npm run bench:relay                 # 5,000 messages, 20 sessions, 10 KB each, 3 rounds after a 2,000-message warm-up per path
 //   BENCH_MESSAGES=20000 BENCH_ROUNDS=5 npm run bench:relay
 //   BENCH_HARAKA=0 npm run bench:relay  # without Haraka
 //   BENCH_KEEP=1 npm run bench:relay    # keep the daemons' logs (kept anyway when a path fails)
@@ -33,6 +33,11 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 20);
 const SIZE = Number(process.env.BENCH_SIZE ?? 10240);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// Untimed messages through each path before the rounds. sekisho and Haraka are JavaScript:
+// V8 optimises a function only after it has run a while, each inspection worker on its own,
+// and the first thousands of messages also pay for TurboFan compiling (a second of CPU per
+// worker, measured with --trace-opt). A daemon runs for weeks; the rounds measure it warm.
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2000);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const WITH_HARAKA = process.env.BENCH_HARAKA !== '0';
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT ?? 120) * 1000;
@@ -147,6 +152,14 @@ for (const p of paths) {
   p.failed = undefined;
 }
 
+for (const p of paths) {
+  if (WARMUP <= 0) break;
+  const before = sink.messages;
+  const run = await runSource(p.port, { ...load, messages: WARMUP });
+  const arrived = (await sink.waitForCount(before + WARMUP)) - before;
+  if (run.error || arrived !== WARMUP) p.failed = `warm-up: ${run.error ?? `${arrived} of ${WARMUP} messages arrived at the sink`}`;
+}
+
 // Rounds alternate the paths so that drift of the machine hits all of them alike.
 for (let round = 0; round < ROUNDS; round++) {
   for (const p of paths) {
@@ -181,7 +194,7 @@ for (const proc of daemons) await stopProcess(proc);
 sink.kill();
 
 const pct = (x) => `${fmt(100 * x, 1)} %`;
-console.log(`\nsekisho relay benchmark — ${fmt(MESSAGES)} messages of ${fmt(SIZE)} bytes, ${SESSIONS} parallel sessions, one message per connection, ${ROUNDS} alternating rounds (median)`);
+console.log(`\nsekisho relay benchmark — ${fmt(MESSAGES)} messages of ${fmt(SIZE)} bytes, ${SESSIONS} parallel sessions, one message per connection, ${ROUNDS} alternating rounds (median), after a ${fmt(WARMUP)}-message warm-up per path`);
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${cores}, Node ${process.version}, ${os.platform()} ${os.release()}`);
 console.log(`sekisho inspection: ${threadsKey ? 'this build accepts inspect.threads; left at its default' : 'inline on the event loop (this build has no inspect.threads)'}`);
 console.log(`${harakaNote}\n`);
