@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { createQuarantineStore } from '../quarantine/create-store.js';
+import { createQuarantineStore, quarantineLimits } from '../quarantine/create-store.js';
 import { createNextHop, nextHopKey } from '../smtp/next-hop/create-next-hop.js';
 import { startAdminService } from './admin-service.js';
 import { inspectorPlan, inspectorSettings } from '../config/inspect-options.js';
@@ -79,6 +79,9 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger, metrics: 
       nextHop = createNextHop(next);
     }
     adminService.reload(next);
+    // The PPAP rescan runs here: it must use the reloaded catalog and limits, as the workers do.
+    inspector.reconfigure(inspectorSettings(next));
+    store.setLimits(quarantineLimits(next.config));
     current = next;
     for (const worker of Object.values(cluster.workers ?? {})) if (worker) send(worker, { type: 'reload', loaded: next });
     logger.info({ event: 'reload', result: 'ok', workers: workers }, 'configuration sent to workers');
