@@ -9,6 +9,7 @@ import { inspectorPlan, inspectorSettings } from './config/inspect-options.js';
 import { createInspector } from './filter/create-inspector.js';
 import { ConfigError, loadConfig, validateConfig, type LoadedConfig } from './config/load-config.js';
 import { serve, serveWorker } from './daemon/serve.js';
+import { tuneV8ForServing } from './daemon/v8-tuning.js';
 import { policyFromConfig } from './policy/policy-config.js';
 import { createLogger, type LogLevel } from './log/logger.js';
 import { PrettyLog } from './log/pretty.js';
@@ -55,6 +56,7 @@ async function readStdin(): Promise<Buffer> {
 
 async function main(argv: string[]): Promise<number> {
   if (cluster.isWorker) {
+    tuneV8ForServing();
     const level = (process.env['SEKISHO_LOG_LEVEL'] as LogLevel | undefined) ?? 'info';
     await serveWorker(createLogger(level, logDestination(process.env['SEKISHO_LOG_PRETTY'] === '1')), new Metrics(version()));
     return -1;
@@ -65,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' }, pretty: { type: 'boolean' } } });
       if (!values.config) throw new UsageError('missing --config FILE');
       const loaded = loadConfig(values.config);
+      tuneV8ForServing();
       // Cluster workers inherit the environment: they log the same way.
       if (values.pretty) process.env['SEKISHO_LOG_PRETTY'] = '1';
       await serve(loaded, createLogger(loaded.config.log.level, logDestination(values.pretty === true)), new Metrics(version()));

@@ -37,5 +37,5 @@ export function describeLookalike(m: Lookalike): string {
 
 /** Evidence fields shared by every lookalike finding. */
 export function lookalikeEvidence(m: Lookalike): Record<string, string> {
-  return { brand: m.brand, official: m.official, how: m.how, strength: m.strength, detail: m.detail };
+  return { brand: m.brand, official: m.official, how: m.how, strength: m.strength, detail: m.detail, ...(m.shortEdit ? { edit: m.shortEdit } : {}) };
 }

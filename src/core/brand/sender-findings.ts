@@ -173,4 +173,3 @@ function senderSeverity(m: Lookalike, facts: MessageFacts): Severity {
       return facts.claimed.has(m.brand) || slipInContext(m, facts) ? 'medium' : 'low';
   }
 }
-
