@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectorSettings } from '../../src/config/inspect-options.js';
@@ -8,6 +8,7 @@ import { newTransactionId } from '../../src/message/transaction-id.js';
 import { policyFromConfig } from '../../src/policy/policy-config.js';
 import { relayFixture } from '../helpers/proxy-harness.js';
 import { SmtpTestClient } from '../helpers/smtp-test-client.js';
+import { emlFiles } from '../helpers/clean-measure.js';
 
 /**
  * One filter for every ingress: each message of the vendored corpus gets the same verdict,
@@ -17,15 +18,6 @@ import { SmtpTestClient } from '../helpers/smtp-test-client.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 
-function emlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...emlFiles(full));
-    else if (name.endsWith('.eml')) out.push(full);
-  }
-  return out;
-}
 
 const corpus = [
   ...emlFiles(path.resolve(__dirname, '../../samples')),

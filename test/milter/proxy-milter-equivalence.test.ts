@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ import { TestSink } from '../helpers/test-sink.js';
 import { requireTool } from '../helpers/tools.js';
 import { attachmentOf, mailOf } from '../helpers/wrappings.js';
 import { buildZip } from '../helpers/zip-writer.js';
+import { emlFiles } from '../helpers/clean-measure.js';
 
 /**
  * One filter, two ingresses: every message gets the same verdict, findings and action
@@ -79,15 +80,6 @@ interface CorpusMessage {
   readonly message: Buffer;
 }
 
-function emlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...emlFiles(full));
-    else if (name.endsWith('.eml')) out.push(full);
-  }
-  return out;
-}
 
 /** What was done to put messages in the MTA's form, by kind, for the test title. */
 const converted = new Map<string, number>();

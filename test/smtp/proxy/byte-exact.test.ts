@@ -1,21 +1,15 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type RunningProxy } from '../../helpers/proxy-harness.js';
 import { SmtpTestClient } from '../../helpers/smtp-test-client.js';
 import { TestSink } from '../../helpers/test-sink.js';
+import { emlFiles } from '../../helpers/clean-measure.js';
 
 // A copy of ../shared/corpus/mail-ruby (test/fixtures/mail-ruby/SOURCE.md).
 const CORPUS = path.resolve(__dirname, '../../fixtures/mail-ruby');
 
-function emlFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return emlFiles(full);
-    return name.endsWith('.eml') ? [full] : [];
-  });
-}
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
