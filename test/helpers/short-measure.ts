@@ -47,7 +47,8 @@ export function catalogDomains(checker: BrandChecker): Array<{ brand: string; do
 
 export const zero = (): ShortCount => ({ total: 0, namedSender: 0, namedLink: 0, unnamedSender: 0, unnamedLink: 0, unnamedLure: 0, unnamedBesideOwn: 0 });
 
-export async function measureShort(checker: BrandChecker, only?: (domain: string) => boolean, domains = shortDomains(checker)): Promise<ShortReport> {
+/** `every`: measure each n-th lookalike of a domain only (a deterministic sample, for tests). */
+export async function measureShort(checker: BrandChecker, only?: (domain: string) => boolean, domains = shortDomains(checker), every = 1): Promise<ShortReport> {
   const byDomain = new Map<string, ShortCount>();
   const byFuzzer = new Map<string, ShortCount>();
   const leftOut: string[] = [];
@@ -55,7 +56,8 @@ export async function measureShort(checker: BrandChecker, only?: (domain: string
   for (const { brand, domain } of domains) {
     if (only && !only(domain)) continue;
     const name = checker.index.brands.get(brand)?.name ?? brand;
-    for (const { fuzzer, domain: fake } of oneEditLookalikes(domain)) {
+    for (const [n, { fuzzer, domain: fake }] of oneEditLookalikes(domain).entries()) {
+      if (n % every !== 0) continue;
       const j = judgeHost(fake, checker.index);
       if (j.kind === 'official' || j.kind === 'partner' || checker.index.neighbours.get(j.domain)?.includes(brand)) {
         leftOut.push(`${fake} (${j.kind === 'official' ? `${j.brand}'s` : 'a listed neighbour'})`);
