@@ -93,10 +93,12 @@ export class MessageFacts {
     const fields = (values: readonly string[]) => values.flatMap((v) => readings(v).map(parseAddressField));
     const from = fields(h.from);
     const sender = fields(h.sender);
-    this.from = limit(from.flatMap((f) => f.mailboxes));
-    const senderMailboxes = limit(sender.flatMap((f) => f.mailboxes));
+    // Both readings of an 8-bit field nearly always give the same (ASCII) address: it is one
+    // sender, judged once, or its findings would repeat and its score double.
+    this.from = limit(distinct(from.flatMap((f) => f.mailboxes)));
+    const senderMailboxes = limit(distinct(sender.flatMap((f) => f.mailboxes)));
     for (const mailbox of this.from) this.identities.push({ field: 'From', mailbox });
-    for (const mailbox of limit(h.replyTo.flatMap((v) => readings(v).flatMap(parseMailboxes)))) this.identities.push({ field: 'Reply-To', mailbox });
+    for (const mailbox of limit(distinct(h.replyTo.flatMap((v) => readings(v).flatMap(parseMailboxes))))) this.identities.push({ field: 'Reply-To', mailbox });
     for (const mailbox of senderMailboxes) this.identities.push({ field: 'Sender', mailbox });
     const envelope = parseMailboxes(input.mailFrom)[0];
     if (envelope) this.identities.push({ field: 'MAIL FROM', mailbox: envelope });
@@ -204,6 +206,12 @@ export class MessageFacts {
   private remember(map: Map<string, string>, brand: string, name: string): void {
     if (!map.has(brand)) map.set(brand, name);
   }
+}
+
+/** Mailboxes with an address seen before dropped, in order. */
+function distinct(mailboxes: readonly Mailbox[]): Mailbox[] {
+  const seen = new Set<string>();
+  return mailboxes.filter((m) => !seen.has(m.address) && seen.add(m.address) !== undefined);
 }
 
 /** The registrable domain of a host ("www.amazon.co.jp" → "amazon.co.jp"), or the host itself. */

@@ -140,6 +140,12 @@ describe('sender lookalikes', () => {
     ]);
   });
 
+  it('an 8-bit From read two ways (Shift_JIS and windows-1252) is still one sender: one finding, not two', async () => {
+    const sjis = Buffer.from([0x93, 0x63, 0x92, 0x86, 0x8f, 0xa4, 0x8e, 0x96]).toString('latin1'); // 田中商事 in Shift_JIS
+    const mail = brandMail({ from: 'x@example.net', text: 'hello' }).toString('latin1').replace('From: x@example.net', `From: ${sjis} <info@appie.com>`);
+    expect(await codes(Buffer.from(mail, 'latin1'))).toEqual(['sender-lookalike:medium']);
+  });
+
   it('a typo domain is suspicious alone and malicious when the mail names the brand', async () => {
     expect(await codes(brandMail({ from: 'Info <info@appie.com>', text: 'hello' }))).toEqual(['sender-lookalike:medium']);
     expect(await codes(brandMail({ from: 'Info <info@appie.com>', text: 'Your Apple ID' }))).toEqual(['sender-lookalike:high']);
