@@ -58,7 +58,7 @@ export async function inspect(envelope: Envelope, message: Buffer, options: Insp
     else if (err instanceof Unscannable) ctx.add(limitFinding('', err));
     else ctx.add(limitFinding('', new Unscannable('analysis-error', err instanceof Error ? err.message : String(err))));
   }
-  const stated = options.statedPasswords ? ctx.passwords.filter((p) => p.source === 'mail').map((p) => p.password) : [];
+  const stated = options.statedPasswords ? [...ctx.statedPasswords] : [];
   return { ...verdictOf(ctx.findings), headers, sha256, ...(stated.length > 0 ? { statedPasswords: stated } : {}) };
 }
 

@@ -1,3 +1,4 @@
+import { passwordMail, PASSWORD, RCPT, SENDER } from '../helpers/ppap-mail.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
@@ -94,5 +95,16 @@ describe('inspect(): password zips', () => {
     expect(closed.findings[0]).toMatchObject({ code: 'encrypted-zip', evidence: { passwords_tried: 20 } });
     const opened = await inspect(ENVELOPE, mail, { passwords: ['wrong', 'the-right-one'] });
     expect(opened.findings[0]).toMatchObject({ code: 'encrypted-zip-opened', evidence: { password_source: 'configured' } });
+  });
+});
+
+describe('stated passwords for PPAP pairing', () => {
+  const env = { mailFrom: SENDER, rcptTo: [RCPT] };
+  it('are reported even when they are also configured, and even with a full try list', async () => {
+    const many = Array.from({ length: 25 }, (_, i) => `configured-${i}`);
+    const v = await inspect(env, passwordMail('p1'), { statedPasswords: true, passwords: [...many, PASSWORD] });
+    expect(v.statedPasswords).toEqual([PASSWORD]);
+    const alone = await inspect(env, passwordMail('p2'), { statedPasswords: true });
+    expect(alone.statedPasswords).toEqual([PASSWORD]);
   });
 });

@@ -57,6 +57,7 @@ export class InspectionContext {
   readonly findings: Finding[] = [];
   private readonly seen = new Set<string>();
   private readonly known: Password[] = [];
+  private readonly stated: string[] = [];
   /** Messages whose stated passwords are read only when something encrypted needs them. */
   private readonly pending: Array<() => readonly Password[]> = [];
 
@@ -85,13 +86,32 @@ export class InspectionContext {
     this.pending.push(source);
   }
 
-  /** Adds passwords (deduplicated, mail-stated ones keep their place ahead), up to the limit. */
+  /**
+   * Every password the message states, in order, whatever the try list kept of them (PPAP
+   * pairing remembers these for the zip that comes later): a stated password that is also a
+   * configured one, or one past the limit, is still stated.
+   */
+  get statedPasswords(): readonly string[] {
+    void this.passwords;
+    return this.stated;
+  }
+
+  /**
+   * Adds passwords (deduplicated, mail-stated ones keep their place ahead), up to the limit.
+   * A mail-stated password offered at the limit pushes out the last configured one: what
+   * the mail says is likelier to open its own attachment than the site's list.
+   */
   offerPasswords(passwords: readonly Password[]): void {
     for (const p of passwords) {
-      if (this.known.length >= this.maxPasswords) return;
+      if (p.source === 'mail' && !this.stated.includes(p.password)) this.stated.push(p.password);
       if (this.seen.has(p.password)) continue;
-      this.seen.add(p.password);
       const firstConfigured = this.known.findIndex((q) => q.source === 'configured');
+      if (this.known.length >= this.maxPasswords) {
+        if (p.source !== 'mail' || firstConfigured === -1) continue;
+        const lastConfigured = this.known.map((q) => q.source).lastIndexOf('configured');
+        this.known.splice(lastConfigured, 1);
+      }
+      this.seen.add(p.password);
       if (p.source === 'mail' && firstConfigured !== -1) this.known.splice(firstConfigured, 0, p);
       else this.known.push(p);
     }
