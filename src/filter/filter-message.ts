@@ -53,7 +53,7 @@ export interface FilterDeps {
   readonly logger?: Logger;
   /** The proxy wants the edited bytes; the milter sends the header operations instead. */
   readonly editBytes: boolean;
-  /** PPAP pairing (docs/ppap.md), where sekisho keeps the quarantine itself. */
+  /** PPAP pairing (docs/ppap.md); used only where sekisho keeps the quarantine itself. */
   readonly ppap?: PpapPairing;
 }
 
@@ -113,6 +113,8 @@ export type Disposition =
  * out is a bug, and the ingress answers INTERNAL_ERROR (the sender keeps the message).
  */
 export async function filterMessage(input: FilterInput, deps: FilterDeps): Promise<Disposition> {
+  // PPAP pairs zips in sekisho's own store: nothing to pair when the MTA holds the quarantine.
+  const pairing = deps.quarantine === 'ingress' ? undefined : deps.ppap;
   const envelope: Envelope = {
     mailFrom: input.mail.address,
     rcptTo: input.rcpts.map((r) => r.address),
@@ -120,7 +122,7 @@ export async function filterMessage(input: FilterInput, deps: FilterDeps): Promi
   };
   const outcome: InspectionOutcome = input.oversized
     ? { kind: 'inspected', inspection: oversizedInspection(headerFactsOf(input.message), input.oversized.bytes, input.oversized.limit), ms: 0 }
-    : await deps.inspector.inspect(envelope, input.message, deps.ppap && input.message.length <= MAX_PASSWORD_MAIL_BYTES ? { statedPasswords: true } : undefined);
+    : await deps.inspector.inspect(envelope, input.message, pairing && input.message.length <= MAX_PASSWORD_MAIL_BYTES ? { statedPasswords: true } : undefined);
   if (outcome.kind === 'busy') return { kind: 'refuse', reply: INSPECTION_BUSY, report: { failure: 'busy' } };
   if (outcome.kind === 'failed') {
     deps.logger?.error({ tx: input.id, reason: outcome.reason, detail: outcome.detail }, 'inspection failed');
@@ -133,13 +135,14 @@ export async function filterMessage(input: FilterInput, deps: FilterDeps): Promi
   deps.metrics?.recordMessage(deps.ingress, inspection, action.kind, input.oversized?.bytes ?? input.message.length, outcome.ms / 1000);
 
   const wire = replyForAction(action);
-  // A mail that passes and states passwords may be the notice for a zip held earlier (or later).
-  if (deps.ppap && inspection.statedPasswords && (action.kind === 'pass' || action.kind === 'tag')) offerPasswords(deps.ppap, input, inspection, deps.logger);
   if (wire === 'quarantine') return quarantine(input, inspection, action, report, deps);
   if (wire !== 'relay') return { kind: 'refuse', reply: wire, report };
   const ops = planHeaderOps(input.message, inspection.headers, editRequest(action, inspection, deps.tag));
   // Headers past the edit step's cap could hide a forged X-Sekisho verdict: not relayed.
   if (ops === 'header-too-large') return { kind: 'refuse', reply: HEADER_TOO_LARGE, report: { ...report, failure: 'header-too-large' } };
+  // A mail that is let through and states passwords may be the notice for a zip held
+  // earlier (or later). Offered only once the filter relays it: a refused mail pairs nothing.
+  if (pairing && inspection.statedPasswords) offerPasswords(pairing, input, inspection, deps.logger);
   const message = deps.editBytes ? applyHeaderOps(input.message, inspection.headers, ops) : input.message;
   return { kind: 'relay', ops, message, action, report };
 }

@@ -115,7 +115,7 @@ export class MilterServer {
       logger: this.logger,
       // The MTA applies the edits: they go as SMFIR_* packets, the bytes stay the MTA's.
       editBytes: false,
-      ppap: settings.quarantine === 'store' ? this.ppap : undefined,
+      ppap: this.ppap,
     };
   }
 
