@@ -103,6 +103,9 @@ export class MilterMessage {
     const out = buffers.take(total);
     let at = 0;
     for (const p of parts) at += p.copy(out, at);
+    // The session keeps this collector until the transaction ends: only the copy stays.
+    this.headerParts.length = 0;
+    this.bodyParts.length = 0;
     return out;
   }
 }

@@ -50,7 +50,13 @@ export function collectMessage(stream: Readable, maxBytes: number, buffers: Mess
     stream.once('end', () => {
       if (bytes > maxBytes) resolve({ kind: 'too-big', bytes });
       else if (overBudget) resolve({ kind: 'over-budget', bytes });
-      else resolve({ kind: 'message', message: concatInto(buffers.take(bytes), chunks) });
+      else {
+        const message = concatInto(buffers.take(bytes), chunks);
+        // smtp-server keeps this stream (and so this closure) until the transaction ends:
+        // the chunks must not stay beside their copy through inspection and relay.
+        chunks = [];
+        resolve({ kind: 'message', message });
+      }
     });
   });
 }
