@@ -7,7 +7,6 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { BudgetedQuarantineStore } from '../quarantine/budgeted-store.js';
-import { quarantineLimits } from '../quarantine/create-store.js';
 import { PostgresQuarantineStore } from '../quarantine/postgres-store.js';
 import { countAwaiting } from '../ppap/ppap-pairing.js';
 import { QuarantineAdmin, type OpenResult } from '../quarantine/quarantine-admin.js';
@@ -120,7 +119,6 @@ export async function startAdminService(
         logger.warn({ event: 'reload', key: 'quarantine.store' }, 'quarantine.store changed: takes effect after a restart');
       }
       server?.reconfigure(adminSettings(next));
-      if (store instanceof BudgetedQuarantineStore) store.setLimits(quarantineLimits(next.config));
       current = next;
     },
     async close(): Promise<void> {

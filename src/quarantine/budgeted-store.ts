@@ -162,9 +162,16 @@ export class BudgetedQuarantineStore implements QuarantineStore {
   }
 
   private async currentTotals(): Promise<{ messages: number; bytes: number }> {
-    if (!this.totals || this.now() - this.totalsAt > this.options.totalsMaxAgeMs) return this.stats();
+    if (!this.totals || this.now() - this.totalsAt > this.options.totalsMaxAgeMs) {
+      // Puts that arrive together (a flood, just when the quota matters) share one read of
+      // the store: on the file store each read is a scan of the whole directory.
+      this.reading ??= this.stats().finally(() => (this.reading = undefined));
+      return this.reading;
+    }
     return this.totals;
   }
+
+  private reading: Promise<{ messages: number; bytes: number }> | undefined;
 
   private async freeBytes(): Promise<number | undefined> {
     if (!this.options.freeBytes) return undefined;
