@@ -168,8 +168,7 @@ async function run(sub: string | undefined, values: Values, positionals: string[
       const inspector = createInspector(inspectorSettings(loaded), { ...inspectorPlan(loaded), threads: 1 }, logger);
       try {
         await inspector.ready();
-        const ppap = startPpap(() => loaded, store, () => (hop ??= createNextHop(loaded)), inspector, logger, undefined);
-        ppap.stop();
+        const ppap = startPpap(() => loaded, store, () => (hop ??= createNextHop(loaded)), inspector, logger, undefined, false);
         const result = await ppap.pairing.open(id, password, by);
         io.out(`${id}: ${OPEN_RESULT_TEXT[result]}`);
         return result === 'released' || result === 'kept' ? 0 : 1;

@@ -33,7 +33,7 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger, metrics: 
   // One inspection worker here for an admin who opens a PPAP entry with a password: its
   // rescan must not run on the event loop that serves the admin port.
   const inspector = createInspector(inspectorSettings(loaded), { ...inspectorPlan(loaded), threads: 1 }, logger, undefined);
-  const ppap = startPpap(() => current, store, () => nextHop, inspector, logger, metrics);
+  const ppap = startPpap(() => current, store, () => nextHop, inspector, logger, metrics, true);
   const adminService = await startAdminService(loaded, logger, store, () => nextHop, {
     metrics,
     exposition: () => clusterMetrics.exposition(),

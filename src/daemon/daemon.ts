@@ -88,7 +88,7 @@ export async function startDaemon(loaded: LoadedConfig, logger: Logger, options:
   const inspector = createInspector(inspectorSettings(loaded), inspectorPlan(loaded), logger, metrics);
   // Listening only once messages can be inspected: the first ones would wait otherwise.
   await inspector.ready();
-  const ppap = startPpap(() => current, store, () => nextHop, inspector, logger, metrics);
+  const ppap = startPpap(() => current, store, () => nextHop, inspector, logger, metrics, options.admin);
   const smtpListen = loaded.config.smtp.listen;
   const inflight = new InflightBytes(loaded.config.smtp.max_inflight_bytes);
   metrics.watchInflight(inflight);

@@ -7,7 +7,7 @@ import { decide, type Policy } from '../policy/decide.js';
 import { messageParties } from '../policy/message-parties.js';
 import type { ReleaseOptions } from '../quarantine/quarantine-admin.js';
 import type { ReleaseResult } from '../quarantine/release.js';
-import type { PpapAttempt, PpapState, QuarantineMeta, QuarantineStore } from '../quarantine/quarantine-store.js';
+import { QuarantineLockedError, type PpapAttempt, type PpapState, type QuarantineMeta, type QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { PasswordVault } from './password-vault.js';
 
 export interface PpapSettings {
@@ -127,7 +127,13 @@ export class PpapPairing {
     const page = await this.store.list({ released: false, since: new Date(now - 2 * this.settings().windowMs - 86_400_000), limit: 10_000 });
     for (const meta of page.entries) {
       if (meta.ppap?.state !== 'awaiting' || Date.parse(meta.ppap.until) > now) continue;
-      if ((await this.record(meta.id, 'expired', 'window over')) === 'expired') expired++;
+      try {
+        if ((await this.record(meta.id, 'expired', 'window over')) === 'expired') expired++;
+      } catch (err) {
+        // Being released, opened or swept by another process just now: that one decides it.
+        if (err instanceof QuarantineLockedError) continue;
+        throw err;
+      }
     }
     return expired;
   }

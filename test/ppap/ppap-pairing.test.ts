@@ -139,6 +139,24 @@ describe('PPAP pairing through the proxy', () => {
     expect(held?.ppap?.state).toBe('expired');
     expect(pairings(proxy)).toEqual([expect.objectContaining({ result: 'expired' })]);
   });
+
+  it('the sweep skips an entry another process holds locked, and sweeps the rest', async () => {
+    const { proxy } = await relay.start({}, { ppap: { window: '1s' } });
+    expect(await send(proxy.port, SENDER, [RCPT], zipMail('f1', { name: 'a.docx', bytes: CLEAN_DOCX }))).toBe(250);
+    expect(await send(proxy.port, SENDER, [RCPT], zipMail('f2', { name: 'b.docx', bytes: CLEAN_DOCX }))).toBe(250);
+    await new Promise((r) => setTimeout(r, 1200));
+    const held = await entries(proxy);
+    expect(held).toHaveLength(2);
+    // Another node or a release in progress holds the first one.
+    const lock = await createQuarantineStore(proxy.loaded).lock(held[0]?.id ?? '');
+    try {
+      expect(await proxy.daemon.ppapSweep()).toBe(1);
+    } finally {
+      await lock.release();
+    }
+    expect((await entries(proxy)).map((e) => e.ppap?.state).sort()).toEqual(['awaiting', 'expired']);
+    expect(await proxy.daemon.ppapSweep()).toBe(1);
+  });
 });
 
 describe('PPAP by hand: API, web page and CLI', () => {
