@@ -140,7 +140,8 @@ class TextList {
     if (raw === '') return;
     const strict = decodeEncodedWords(raw);
     this.push(strict);
-    if (raw.includes('=?')) this.push(decodeEncodedWords(raw, true));
+    // Lenient decoding differs only on a word strict decoding left as written (unclosed).
+    if (strict.includes('=?')) this.push(decodeEncodedWords(raw, true));
   }
 
   private push(text: string): void {

@@ -231,7 +231,7 @@ export function glanceFold(skeleton: string): string {
 
 /** Edits allowed for a brand label of n characters: none for short ones (line/lime, visa/vista). */
 export function typoBudget(n: number): number {
-  if (n <= 4) return 0;
+  if (n <= SHORT_NAME) return 0;
   if (n <= 7) return 1;
   return 2;
 }

@@ -5,8 +5,6 @@
  * (lookalike.ts), not by distance alone.
  */
 export type ShortEdit =
-  /** The same at a glance: m/n, rn/m, vv/w, cl/d, 0/o, 1/l/i, 5/s, c/e, q/g (visualFold). */
-  | 'visual'
   /**
    * A letter doubled (dhll, viisa, xboox): the name still reads whole at a glance, and a
    * doubled letter in a three- or four-letter name is no word of anyone's.

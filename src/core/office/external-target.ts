@@ -51,11 +51,6 @@ export function classifyTarget(raw: string): TargetReach {
   return classify(normalize(raw), 0);
 }
 
-/** True when following the target leaves the reader's machine or starts a program. */
-export function isExternal(reach: TargetReach): boolean {
-  return reach.reach !== 'local';
-}
-
 /**
  * The target as Office reads it: control characters dropped (URL parsers drop tab and
  * newline anywhere), surrounding blanks and quotes trimmed, percent-encoding undone (Word
