@@ -106,7 +106,8 @@ export function displayNameAddressFindings(facts: MessageFacts): Finding[] {
   for (const shown of facts.shown) {
     const seen = new Set<string>();
     for (const text of [...shown.texts, ...shown.shownAddresses]) {
-      for (const address of addressesInName(text)) {
+      // "support@ap\u200bple.com" shows apple.com: the address as the reader sees it.
+      for (const address of addressesInName(withoutInvisible(text))) {
         if (seen.has(address)) continue;
         seen.add(address);
         const j = facts.judge(address);

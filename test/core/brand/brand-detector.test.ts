@@ -57,6 +57,11 @@ describe('display-name spoofing', () => {
       ['display-name-address', 'high', 'From name shows an address at apple.com (Apple) but the mail is from mailer-service.example'],
     ]);
   });
+
+  it('an address in the display name with zero-width characters in it reads as the reader sees it', async () => {
+    const v = await inspectBrand(brandMail({ from: '"support@ap\u200bple.c\u2060om" <x@mailer-service.example>', text: 'x' }), checker);
+    expect(brandOnly(v).map((f) => f.code)).toContain('display-name-address');
+  });
 });
 
 describe('display names as clients show them (every text of From and Sender, every sender domain)', () => {
