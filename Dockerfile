@@ -34,6 +34,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The launcher: node with the V8 settings the daemon is measured with (bin/sekisho says why).
+COPY bin ./bin
 # The brand catalog (config/brands.yaml) and the Unicode confusables it is matched with.
 COPY config ./config
 COPY data ./data
@@ -48,4 +50,4 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=10s --retries=3 \
 # SIGTERM drains (transactions in flight finish within smtp.timeouts.shutdown_grace);
 # give `docker stop -t` at least that long.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/main.js", "serve", "--config", "/etc/sekisho/sekisho.yaml"]
+CMD ["sh", "bin/sekisho", "serve", "--config", "/etc/sekisho/sekisho.yaml"]

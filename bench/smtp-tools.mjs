@@ -7,7 +7,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-export const MAIN = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../dist/main.js');
+const HERE = import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname);
+export const MAIN = path.resolve(HERE, '../dist/main.js');
+/** The daemon is started as admins start it: bin/sekisho, node with the V8 flags it sets. */
+export const LAUNCHER = path.resolve(HERE, '../bin/sekisho');
 
 /** Exits with 2 when a Postfix tool is missing: the figures would be meaningless without them. */
 export function requireTools(tools = ['smtp-source', 'smtp-sink']) {
@@ -109,7 +112,9 @@ function spawnSekisho({ work, name, yaml, nodeArgs = [] }) {
   writeFileSync(config, yaml);
   const logFile = path.join(work, `${name}.log`);
   const errFile = path.join(work, `${name}.err`);
-  const proc = spawn(process.execPath, [...nodeArgs, MAIN, 'serve', '--config', config], { stdio: ['ignore', openSync(logFile, 'w'), openSync(errFile, 'w')] });
+  // The launcher execs node: proc.pid is the daemon's own (its /proc CPU figures are read).
+  const env = { ...process.env, SEKISHO_NODE_OPTIONS: nodeArgs.join(' ') };
+  const proc = spawn('sh', [LAUNCHER, 'serve', '--config', config], { env, stdio: ['ignore', openSync(logFile, 'w'), openSync(errFile, 'w')] });
   proc.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
   return { proc, config, logFile, errFile };
 }

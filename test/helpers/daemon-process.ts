@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
+const LAUNCHER = path.resolve(__dirname, '../../bin/sekisho');
 
 /**
  * `sekisho serve` as a real process (the built dist/main.js), for what only a process
@@ -31,12 +32,16 @@ export class DaemonProcess {
     this.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  /** Writes `yaml` to a temp file and starts `sekisho serve --config` on it. */
-  static start(yaml: string): DaemonProcess {
+  /**
+   * Writes `yaml` to a temp file and starts `sekisho serve --config` on it: dist/main.js
+   * under this node, or with `launcher` as admins start it, through bin/sekisho.
+   */
+  static start(yaml: string, { launcher = false } = {}): DaemonProcess {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sekisho-daemon-'));
     const configFile = path.join(dir, 'sekisho.yaml');
     writeFileSync(configFile, withQuarantine(yaml, dir));
-    const proc = spawn(process.execPath, [MAIN, 'serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['serve', '--config', configFile];
+    const proc = launcher ? spawn('sh', [LAUNCHER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new DaemonProcess(proc, configFile);
   }
 
