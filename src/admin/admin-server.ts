@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import { QuarantineIdError, QuarantineLockedError } from '../quarantine/quarantine-store.js';
 import { handleApi } from './api-routes.js';
-import { bearerToken, MemorySessionStore, sameSecret, type SessionStore } from './auth.js';
+import { bearerToken, MemorySessionStore, type SessionStore } from './auth.js';
 import { AuthGate } from './auth-throttle.js';
 import { HttpError, pathSegments, sendHtml, sendJson } from './http-util.js';
 import { disabledPage, errorPage } from './web-layout.js';
@@ -113,15 +113,9 @@ export class AdminServer {
         return sendHtml(res, 503, disabledPage());
       }
       if (isApi) {
-        const remote = remoteOf(req);
-        const wait = this.gate.blocked(remote, 'api');
-        if (wait > 0) throw new HttpError(429, 'too many wrong tokens, try again later', { 'Retry-After': String(wait) });
-        const presented = bearerToken(req);
-        if (presented === undefined || !sameSecret(presented, token)) {
-          this.gate.failed(remote, 'api', presented === undefined ? 'missing-token' : 'wrong-token');
-          throw new HttpError(401, presented === undefined ? 'bearer token required' : 'wrong token', { 'WWW-Authenticate': 'Bearer realm="sekisho"' });
-        }
-        this.gate.succeeded(remote);
+        const auth = this.gate.check(remoteOf(req), 'api', bearerToken(req), token);
+        if (auth.result === 'throttled') throw new HttpError(429, 'too many wrong tokens, try again later', { 'Retry-After': String(auth.wait) });
+        if (auth.result !== 'ok') throw new HttpError(401, auth.result === 'missing-token' ? 'bearer token required' : 'wrong token', { 'WWW-Authenticate': 'Bearer realm="sekisho"' });
         return await handleApi(this.admin, req, res, segments.slice(1));
       }
       return await handleWeb({ admin: this.admin, sessions: this.sessions, token, logger: this.logger, gate: this.gate }, req, res, segments);

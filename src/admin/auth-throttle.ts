@@ -1,3 +1,5 @@
+import { sameSecret } from './auth.js';
+
 /**
  * Per-client-IP backoff on wrong admin tokens (API bearer, web login, metrics token). The
  * token is long enough that guessing it is hopeless, but an unthrottled endpoint still lets
@@ -69,6 +71,9 @@ export class AuthThrottle {
 /** Which secret a request presented. */
 export type AuthKind = 'api' | 'login' | 'metrics' | 'readyz';
 
+/** What AuthGate.check found: go on, 429 after `wait` seconds, or 401. */
+export type AuthCheck = { readonly result: 'ok' } | { readonly result: 'throttled'; readonly wait: number } | { readonly result: 'missing-token' | 'wrong-token' };
+
 /**
  * The throttle with its audit trail: every refused token is one log line (who, what, how
  * many times), and a throttled client is told when to come back (429, Retry-After) without
@@ -84,20 +89,37 @@ export class AuthGate {
     this.throttle = new AuthThrottle(now);
   }
 
+  /**
+   * A presented secret against the expected one, for every door (API bearer, web login,
+   * metrics token): a throttled client is refused before its secret is compared, and every
+   * refusal is logged and counted here. `presented` undefined: none was given.
+   */
+  check(remote: string, kind: AuthKind, presented: string | undefined, expected: string): AuthCheck {
+    const wait = this.blocked(remote, kind);
+    if (wait > 0) return { result: 'throttled', wait };
+    if (presented === undefined || !sameSecret(presented, expected)) {
+      const result = presented === undefined ? 'missing-token' : 'wrong-token';
+      this.failed(remote, kind, result);
+      return { result };
+    }
+    this.succeeded(remote);
+    return { result: 'ok' };
+  }
+
   /** Seconds to wait, logged as a refusal; 0 when the client may present a token. */
-  blocked(remote: string, kind: AuthKind): number {
+  private blocked(remote: string, kind: AuthKind): number {
     const wait = this.throttle.retryAfter(remote);
     if (wait > 0) this.logger.warn({ event: 'admin-auth', kind, result: 'throttled', remote, retry_after_s: wait }, 'admin authentication throttled');
     return wait;
   }
 
-  failed(remote: string, kind: AuthKind, result: 'wrong-token' | 'missing-token'): void {
+  private failed(remote: string, kind: AuthKind, result: 'wrong-token' | 'missing-token'): void {
     // A missing token is how a browser or a first scrape asks; only a wrong one counts against the client.
     const failures = result === 'wrong-token' ? this.throttle.fail(remote) : undefined;
     this.logger.warn({ event: 'admin-auth', kind, result, remote, failures }, 'admin authentication failed');
   }
 
-  succeeded(remote: string): void {
+  private succeeded(remote: string): void {
     this.throttle.succeed(remote);
   }
 }

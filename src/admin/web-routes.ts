@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger.js';
 import type { QuarantineAdmin } from '../quarantine/quarantine-admin.js';
 import { isQuarantineId } from '../quarantine/quarantine-store.js';
 import type { AuthGate } from './auth-throttle.js';
-import { clearedSessionCookie, csrfMatches, sameSecret, sessionCookie, type Session, type SessionStore } from './auth.js';
+import { clearedSessionCookie, csrfMatches, sessionCookie, type Session, type SessionStore } from './auth.js';
 import { headerText } from './entry-view.js';
 import { HttpError, isTls, queryOf, readForm, redirect, send, sendHtml } from './http-util.js';
 import { parseListQuery, parseRecipients } from './list-query.js';
@@ -75,16 +75,11 @@ export async function handleWeb(ctx: WebContext, req: IncomingMessage, res: Serv
 }
 
 async function login(ctx: WebContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const remote = req.socket.remoteAddress ?? 'unknown';
-  const wait = ctx.gate.blocked(remote, 'login');
-  if (wait > 0) throw new HttpError(429, `Too many wrong tokens: try again in ${wait} s. / 間違いが多すぎます。${wait} 秒後にもう一度。`, { 'Retry-After': String(wait) });
   const form = await readForm(req);
   const token = form.get('token') ?? '';
-  if (token === '' || !sameSecret(token, ctx.token)) {
-    ctx.gate.failed(remote, 'login', token === '' ? 'missing-token' : 'wrong-token');
-    return sendHtml(res, 401, loginPage('Wrong token. / トークンが違います。'));
-  }
-  ctx.gate.succeeded(remote);
+  const auth = ctx.gate.check(req.socket.remoteAddress ?? 'unknown', 'login', token === '' ? undefined : token, ctx.token);
+  if (auth.result === 'throttled') throw new HttpError(429, `Too many wrong tokens: try again in ${auth.wait} s. / 間違いが多すぎます。${auth.wait} 秒後にもう一度。`, { 'Retry-After': String(auth.wait) });
+  if (auth.result !== 'ok') return sendHtml(res, 401, loginPage('Wrong token. / トークンが違います。'));
   const session = await ctx.sessions.create();
   ctx.logger.info({ event: 'admin-login', result: 'ok', remote: req.socket.remoteAddress }, 'admin login');
   redirect(res, '/quarantine', { 'Set-Cookie': sessionCookie(session, isTls(req)) });

@@ -78,15 +78,9 @@ export async function startAdminService(
     server.addPublicRoute('/metrics', async (req, res) => {
       const token = current.config.admin.metrics_token;
       if (token) {
-        const remote = remoteOf(req);
-        const wait = gate.blocked(remote, 'metrics');
-        if (wait > 0) return reply(res, 429, 'text/plain', 'too many wrong tokens\n', { 'retry-after': String(wait) });
-        const presented = bearerToken(req);
-        if (presented === undefined || !sameSecret(presented, token)) {
-          gate.failed(remote, 'metrics', presented === undefined ? 'missing-token' : 'wrong-token');
-          return reply(res, 401, 'text/plain', 'metrics token required\n', { 'www-authenticate': 'Bearer' });
-        }
-        gate.succeeded(remote);
+        const auth = gate.check(remoteOf(req), 'metrics', bearerToken(req), token);
+        if (auth.result === 'throttled') return reply(res, 429, 'text/plain', 'too many wrong tokens\n', { 'retry-after': String(auth.wait) });
+        if (auth.result !== 'ok') return reply(res, 401, 'text/plain', 'metrics token required\n', { 'www-authenticate': 'Bearer' });
       }
       reply(res, 200, metrics.registry.contentType, await observability.exposition());
     });
