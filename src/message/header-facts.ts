@@ -5,9 +5,8 @@
  * fields are, where the block ends), the quarantine entry and the log (Subject, From,
  * Message-ID). Nothing after inspection parses the header block again.
  */
-import { isUtf8 } from 'node:buffer';
 import { fieldKey, fieldValue, parseHeaderBlock, type HeaderField, type LineEnding } from './header-block.js';
-import { decodeHeader, decodeHeaderText, fieldText } from './header-text.js';
+import { decodeHeaderText, fieldText } from './header-text.js';
 import { parseMailboxes } from './mailbox.js';
 
 /** One header field the edit step may change or delete, located in the message bytes. */
@@ -95,8 +94,8 @@ export function headerFactsOf(message: Buffer): HeaderFacts {
     sender: addresses.sender,
     replyTo: addresses['reply-to'],
     subject: text('subject', decodeHeaderText, Infinity),
-    // Raw UTF-8 in headers (RFC 6532) is read as UTF-8; anything else goes to the RFC 2047 decoder as bytes.
-    fromText: text('from', (raw) => decodeHeader(raw.toString(isUtf8(raw) ? 'utf8' : 'latin1'))),
+    // Read as the Subject is: raw UTF-8 (RFC 6532) or Japanese legacy bytes, then encoded-words.
+    fromText: text('from', decodeHeaderText),
     messageId: text('message-id', (raw) => raw.toString('latin1').replace(/[\r\n]/g, '').trim().replace(/^<|>$/g, '')),
     subjectField,
     subjectInsertAt: subjectInsertAt < 0 ? offset : subjectInsertAt,

@@ -25,6 +25,17 @@ describe('header facts: From, Sender and Reply-To addresses', () => {
   });
 });
 
+describe('header facts: From as a client shows it (the quarantine list and search)', () => {
+  it('reads raw Shift_JIS, EUC-JP, ISO-2022-JP and UTF-8 display names, and encoded-words, as Japanese text', () => {
+    const raw = (bytes: Buffer) => facts(Buffer.concat([Buffer.from('From: '), bytes, Buffer.from(' <info@example.jp>\r\n')])).fromText;
+    expect(raw(iconv.encode('三井住友カード', 'shift_jis'))).toBe('三井住友カード <info@example.jp>');
+    expect(raw(iconv.encode('千葉銀行', 'euc-jp'))).toBe('千葉銀行 <info@example.jp>');
+    expect(raw(Buffer.from('GyRCJCgkLSRNJEMkSBsoQg==', 'base64'))).toBe('えきねっと <info@example.jp>'); // ISO-2022-JP bytes, no encoded-word
+    expect(raw(Buffer.from('Ａｍａｚｏｎ'))).toBe('Ａｍａｚｏｎ <info@example.jp>');
+    expect(facts('From: =?ISO-2022-JP?B?GyRCJCgkLSRNJEMkSBsoQg==?=\r\n <info@example.jp>\r\n').fromText).toBe('えきねっと <info@example.jp>');
+  });
+});
+
 describe('fieldTexts', () => {
   it('reads 8-bit bytes that are not UTF-8 both as a Japanese and as a Western client shows them', () => {
     expect(fieldTexts(Buffer.from(' "\xC0pple" <x@a\xE8xp.com>', 'latin1'))).toEqual([' "ﾀpple" <x@a閂p.com>', ' "Àpple" <x@aèxp.com>']);
