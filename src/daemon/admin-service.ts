@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { BudgetedQuarantineStore } from '../quarantine/budgeted-store.js';
+import { quarantineIdentity } from '../quarantine/create-store.js';
 import { PostgresQuarantineStore } from '../quarantine/postgres-store.js';
 import { countAwaiting } from '../ppap/ppap-pairing.js';
 import { QuarantineAdmin, type OpenResult } from '../quarantine/quarantine-admin.js';
@@ -57,7 +58,7 @@ export async function startAdminService(
     else metrics.quarantineDeleted.inc(count);
   });
   if (opener) admin.attachOpener(opener);
-  metrics.watchQuarantine(() => store.stats());
+  metrics.watchQuarantine(() => store.stats(), quarantineIdentity(loaded, store));
   metrics.watchQuarantineStore(() => store.health());
   metrics.watchPpap(() => countAwaiting(store, current.config.ppap.window));
   const purge = () => {

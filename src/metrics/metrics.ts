@@ -281,8 +281,13 @@ export class Metrics {
     });
   }
 
-  /** Quarantine size, read from the store when Prometheus scrapes (only in the process that runs the admin service). */
-  watchQuarantine(stats: () => Promise<{ messages: number; bytes: number }>): void {
+  /**
+   * The quarantine's totals, read when Prometheus scrapes (only in the process that runs
+   * the admin service). `store` names the quarantine, not the
+   * node: every node of a shared PostgreSQL store reports the same label and the same
+   * totals, so `sum(max by (store) (…))` counts each quarantine once, shared or per node.
+   */
+  watchQuarantine(stats: () => Promise<{ messages: number; bytes: number }>, store: string): void {
     let last = { messages: 0, bytes: 0 };
     let reading: Promise<{ messages: number; bytes: number }> | undefined;
     // Both gauges of one scrape share one read of the store.
@@ -295,18 +300,20 @@ export class Metrics {
       name: 'sekisho_quarantine_messages',
       help: 'Messages held in the quarantine.',
       registers: [this.registry],
+      labelNames: ['store'],
       aggregator: 'first',
       async collect() {
-        this.set((await read()).messages);
+        this.set({ store }, (await read()).messages);
       },
     });
     new Gauge({
       name: 'sekisho_quarantine_bytes',
       help: 'Bytes of the messages held in the quarantine.',
       registers: [this.registry],
+      labelNames: ['store'],
       aggregator: 'first',
       async collect() {
-        this.set((await read()).bytes);
+        this.set({ store }, (await read()).bytes);
       },
     });
   }

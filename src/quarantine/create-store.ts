@@ -4,11 +4,21 @@ import type { Logger } from '../log/logger.js';
 import { BudgetedQuarantineStore, type QuarantineLimits } from './budgeted-store.js';
 import { FileQuarantineStore } from './file-store.js';
 import { PostgresQuarantineStore } from './postgres-store.js';
+import type { QuarantineStore } from './quarantine-store.js';
 
 /** The file store's totals cost a directory scan: re-read every 5 minutes (and after a purge). */
 const FILE_TOTALS_MAX_AGE_MS = 5 * 60 * 1000;
 /** PostgreSQL's cost a count over an index, and every node writes: re-read every 5 seconds. */
 const POSTGRES_TOTALS_MAX_AGE_MS = 5000;
+
+/**
+ * Which quarantine this is, for the `store` label of its gauges: nodes that share one
+ * PostgreSQL database report the same value (its URL without the password), while each
+ * node's file store is its own (node name and directory).
+ */
+export function quarantineIdentity(loaded: LoadedConfig, store: QuarantineStore): string {
+  return loaded.config.quarantine.store ? store.description : `${loaded.config.smtp.hostname}:${store.description}`;
+}
 
 /** quarantine.max_bytes, max_messages, min_free_bytes as the budget reads them. */
 export function quarantineLimits(config: Config): QuarantineLimits {

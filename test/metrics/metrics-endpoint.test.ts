@@ -41,8 +41,11 @@ describe('GET /metrics, /healthz, /readyz on the admin port', () => {
     expect(value(text, 'sekisho_smtp_connections_total')).toBe(1);
     expect(value(text, 'sekisho_smtp_replies_total{stage="data",class="2xx"}')).toBe(4);
     expect(value(text, 'sekisho_smtp_replies_total{stage="rcpt",class="2xx"}')).toBe(4);
-    expect(value(text, 'sekisho_quarantine_messages')).toBe(1);
-    expect(value(text, 'sekisho_quarantine_bytes')).toBeGreaterThan(10_000);
+    // The file store's label is the node and its directory: each node's quarantine its own.
+    const store = /^sekisho_quarantine_messages\{store="([^"]+)"\}/m.exec(text)?.[1];
+    expect(store).toMatch(/^sekisho\.test:\/tmp\/sekisho-q-/);
+    expect(value(text, `sekisho_quarantine_messages{store="${store}"}`)).toBe(1);
+    expect(value(text, `sekisho_quarantine_bytes{store="${store}"}`)).toBeGreaterThan(10_000);
     expect(value(text, 'sekisho_scan_duration_seconds_count')).toBe(4);
     expect(value(text, 'sekisho_message_size_bytes_count')).toBe(4);
     expect(value(text, 'sekisho_upstream_latency_seconds_count')).toBeGreaterThanOrEqual(9);

@@ -43,7 +43,7 @@ describe('samples and npm run demo', () => {
     expect(block('06-display-name-only.eml')).toMatch(/verdict suspicious \(score 40\) → tag: From name "Amazon\.com"[^\n]*\n.*\n.*\n {2}went to outbox/);
     expect(output).toContain('sekisho_messages_total{ingress="smtp",verdict="malicious",action="quarantine"} 0 → 3');
     expect(output).toContain('sekisho_brand_impersonations_total{brand="smbc-card"} 0 → 1');
-    expect(output).toContain('sekisho_quarantine_messages 0 → 4');
+    expect(output).toMatch(/^ {2}sekisho_quarantine_messages\{store="[^"]+"\} 0 → 4$/m);
     // The tagged message really is tagged in the outbox.
     const tagged = readdirSync(path.join(dir, 'outbox')).filter((f) => f.endsWith('.eml')).map((f) => readFileSync(path.join(dir, 'outbox', f), 'latin1'));
     expect(tagged.filter((m) => /^Subject: \[SUSPICIOUS\] Your order has shipped\r?$/m.test(m))).toHaveLength(1);
