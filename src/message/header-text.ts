@@ -115,17 +115,3 @@ function trimEnd(text: string, chars: string): string {
   return text.slice(0, end);
 }
 
-
-/** A header value with RFC 2047 encoded-words (ISO-2022-JP, Shift_JIS, UTF-8…) decoded. */
-export function decodeHeader(value: string | undefined): string {
-  if (!value) return '';
-  const unfolded = value.replace(/\r?\n[ \t]+/g, ' ');
-  // decodeWords only rewrites encoded-words and its own join marker: without either it
-  // returns its input, after five regex passes (per mailbox of 26,000 From fields).
-  if (!unfolded.includes('=?') && !unfolded.includes('\x00JOIN\x00')) return unfolded.trim();
-  try {
-    return libmime.decodeWords(unfolded).trim();
-  } catch {
-    return value;
-  }
-}

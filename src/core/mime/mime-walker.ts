@@ -3,9 +3,7 @@ import { Splitter, type MimeNode } from '@zone-eu/mailsplit';
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
 import { Unscannable } from '../limits.js';
 import { decodeQuotedPrintable } from './quoted-printable.js';
-import { decodeHeader } from '../../message/header-text.js';
-
-export { decodeHeader };
+import { decodeHeaderText } from '../../message/header-text.js';
 
 /** One leaf of the MIME tree: a part that is not multipart, with its content decoded. */
 export interface MimeLeaf {
@@ -59,10 +57,13 @@ export async function walkMime(message: Buffer, maxParts: number): Promise<MimeT
         const node = chunk as MimeNode;
         if (node.root && node.headers) {
           const h = node.headers;
-          subject = decodeHeader(h.getFirst('subject').slice(0, MAX_SUBJECT_CHARS));
           // getList keeps each line as latin1, one character per byte: get() turns valid UTF-8 into
           // text and leaves the rest as bytes, and then "Àpple" and Shift_JIS bytes read alike.
           const lines = h.getList();
+          // The Subject from its bytes, as the header facts read it: raw Shift_JIS, EUC-JP and
+          // ISO-2022-JP subjects ("【重要】三井住友カード") are Japanese text, not mojibake.
+          const subjectLine = lines.find((l) => l.key === 'subject')?.line;
+          subject = subjectLine === undefined ? '' : decodeHeaderText(Buffer.from(subjectLine.slice(0, MAX_SUBJECT_CHARS).replace(/^[^:]*:/, ''), 'latin1'));
           const values = (key: string) => firstAndLast(lines.filter((l) => l.key === key).map((l) => l.line), MAX_IDENTITY_FIELDS).map((line) => unfold(line.replace(/^[^:]*:/, '')));
           headers = { from: values('from'), replyTo: values('reply-to'), sender: values('sender'), authenticationResults: values('authentication-results') };
         }

@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { dmarcResults } from '../../../src/core/brand/auth-results.js';
 import { brand, brandMail, brandOnly, checkerOf, inspectBrand } from '../../helpers/brand-mail.js';
@@ -212,6 +213,20 @@ describe('links', () => {
       ['lure', 'medium', 'Claims to be 三井住友カード, asks about 本人確認, 不正利用/異常, 利用停止 and links to secure-check.example'],
     ]);
     expect(v.verdict).toBe('suspicious');
+  });
+
+  it('the lure is read in a Subject written in raw Shift_JIS or EUC-JP bytes too, as old Japanese mailers send it', async () => {
+    const mail = brandMail({
+      from: 'Customer Center <info@mail-center.example>',
+      subject: 'placeholder',
+      text: '不正利用の可能性があるため、ご利用を一時停止しております。https://secure-check.example/login より本人確認をお願いします。',
+    });
+    for (const charset of ['shift_jis', 'euc-jp']) {
+      const at = mail.indexOf('Subject: ');
+      const end = mail.indexOf('\r\n', at);
+      const raw = Buffer.concat([mail.subarray(0, at), Buffer.from('Subject: '), iconv.encode('【三井住友カード】ご利用確認のお願い', charset), mail.subarray(end)]);
+      expect(await codes(raw), charset).toEqual(['lure:medium']);
+    }
   });
 
   it('no lure when the brand itself sends it, or when nothing pressures', async () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import iconv from 'iconv-lite';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { messagePasswords } from '../../../src/core/mime/message-text.js';
@@ -15,6 +16,14 @@ describe('MIME walk', () => {
     expect(tree.leaves.map((l) => l.filename)).toEqual(['かきくけこ'.repeat(5) + '.txt']);
     const iso = await walkMime(load('mail-ruby/multi_charset/japanese_iso_2022.eml'), 100);
     expect(iso.subject).toBe('まみむめも');
+  });
+
+  it('reads a Subject written in raw Shift_JIS, EUC-JP or ISO-2022-JP bytes as the Japanese a client shows', async () => {
+    const subjectOf = async (bytes: Buffer) => (await walkMime(Buffer.concat([Buffer.from('From: info@example.jp\r\nSubject: '), bytes, Buffer.from('\r\n\r\nbody\r\n')]), 100)).subject;
+    expect(await subjectOf(iconv.encode('【重要】三井住友カード', 'shift_jis'))).toBe('【重要】三井住友カード');
+    expect(await subjectOf(iconv.encode('【重要】千葉銀行', 'euc-jp'))).toBe('【重要】千葉銀行');
+    expect(await subjectOf(Buffer.from('GyRCJCgkLSRNJEMkSBsoQg==', 'base64'))).toBe('えきねっと'); // ISO-2022-JP, no encoded-word
+    expect(await subjectOf(Buffer.from('=?UTF-8?B?44GI44GN44Gt44Gj44Go?=\r\n =?UTF-8?B?44CQ6YeN6KaB44CR?='))).toBe('えきねっと【重要】');
   });
 
   it('numbers nested multiparts IMAP-style and keeps inline parts', async () => {
