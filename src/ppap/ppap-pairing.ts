@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { decide, type Policy } from '../policy/decide.js';
 import { messageParties } from '../policy/message-parties.js';
-import type { ReleaseOptions } from '../quarantine/quarantine-admin.js';
+import type { OpenResult, ReleaseOptions } from '../quarantine/quarantine-admin.js';
 import type { ReleaseResult } from '../quarantine/release.js';
 import { QuarantineLockedError, type PpapAttempt, type PpapState, type QuarantineMeta, type QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { PasswordVault } from './password-vault.js';
@@ -19,7 +19,8 @@ export interface PpapSettings {
   readonly releaseHeader: boolean;
 }
 
-export type PairingResult = 'released' | 'kept' | 'wrong-password' | 'expired' | 'error' | 'not-awaiting';
+/** What one try of passwords did to an entry: the quarantine's own vocabulary for it. */
+type PairingResult = OpenResult;
 
 /** A mail that states passwords, as the filter saw it. */
 export interface PasswordMail {
@@ -69,8 +70,17 @@ export class PpapPairing {
     return { state: 'awaiting', until: new Date(receivedAt.getTime() + s.windowMs).toISOString(), senders: this.sendersOf(mailFrom, headerFrom), attempts: [] };
   }
 
-  /** A zip was just held awaiting its password: passwords that came first may open it. */
-  async held(meta: QuarantineMeta): Promise<void> {
+  /**
+   * A zip was just held awaiting its password: passwords that came first may open it. In
+   * the same queue as offers, under the same cap: a flood of zips must not start a flood of
+   * lookups and rescans either.
+   */
+  held(meta: QuarantineMeta): Promise<void> {
+    if (meta.ppap?.state !== 'awaiting') return Promise.resolve();
+    return this.enqueue(() => this.heldNow(meta), `held ${meta.id}`);
+  }
+
+  private async heldNow(meta: QuarantineMeta): Promise<void> {
     const ppap = meta.ppap;
     if (ppap?.state !== 'awaiting') return;
     for (const record of await this.vault.lookup(ppap.senders, meta.rcpt_to, this.now())) {
@@ -88,12 +98,17 @@ export class PpapPairing {
    * entries that await one. The mail itself goes its own way (the filter relays it as usual).
    */
   offer(mail: PasswordMail): Promise<void> {
+    return this.enqueue(() => this.offerNow(mail), mail.messageId.slice(0, 200));
+  }
+
+  /** One pairing step after the others; beyond MAX_WAITING_PAIRINGS it is dropped with a log line. */
+  private enqueue(step: () => Promise<void>, source: string): Promise<void> {
     if (this.waiting >= MAX_WAITING_PAIRINGS) {
-      this.logger.warn({ event: 'ppap-pairing', result: 'dropped', source: mail.messageId.slice(0, 200), waiting: this.waiting }, 'ppap pairing: too many waiting, this mail\'s passwords are not tried');
+      this.logger.warn({ event: 'ppap-pairing', result: 'dropped', source, waiting: this.waiting }, 'ppap pairing: too many waiting, not tried now (the zip stays held; a later password mail or an admin can open it)');
       return Promise.resolve();
     }
     this.waiting++;
-    const run = this.queue.then(() => this.offerNow(mail));
+    const run = this.queue.then(step);
     this.queue = run.catch(() => undefined).finally(() => this.waiting--);
     return run;
   }
