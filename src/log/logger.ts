@@ -2,6 +2,9 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
+const LOG_BATCH_BYTES = 4096;
+const LOG_FLUSH_MS = 100;
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /**
@@ -14,8 +17,12 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  // stdout written asynchronously: lines that come while a write is under way go out
-  // together in the next one, and the write itself runs off the event loop. Pending lines
-  // are written before a process that ends normally exits (SIGTERM drain included).
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+  // stdout written asynchronously and in batches: lines gather until 4 KiB (about seven
+  // transaction lines) or 100 ms, and the write runs off the event loop. Each write is a
+  // hop to libuv's thread pool and back (a futex wake, the write, an eventfd wake-up of
+  // the loop); once per line it cost 3.4 % of the CPU per relayed message (A/B, 6 paired
+  // rounds, 5 of them faster batched). Pending lines are written before the process exits
+  // (SIGTERM drain, a fatal error: pino flushes its destination on exit); a SIGKILL or the
+  // OOM killer can take the last 100 ms of lines with it, as it could take a write under way.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }));
 }
