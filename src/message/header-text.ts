@@ -22,9 +22,17 @@ export function decodeSubject(raw: Buffer): string {
   return decodeHeaderText(raw);
 }
 
-/** decodeSubject for any unstructured or display field (From, Sender): same rules. */
-export function decodeHeaderText(raw: Buffer): string {
+/**
+ * decodeSubject for any unstructured or display field (From, Sender): same rules. With
+ * `maxChars`, the text is cut after its bytes are read as characters and before the
+ * encoded-words are decoded: a cut in the bytes could split a character, and a raw UTF-8
+ * or Shift_JIS value that no longer decodes as such would be read as another charset,
+ * garbled from its first character (a phish padding its Subject past the cut would hide
+ * the brand it names).
+ */
+export function decodeHeaderText(raw: Buffer, maxChars = Infinity): string {
   let text = fieldText(raw);
+  if (text.length > maxChars) text = text.slice(0, maxChars);
   try {
     text = libmime.decodeWords(text);
   } catch {

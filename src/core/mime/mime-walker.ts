@@ -63,7 +63,7 @@ export async function walkMime(message: Buffer, maxParts: number): Promise<MimeT
           // The Subject from its bytes, as the header facts read it: raw Shift_JIS, EUC-JP and
           // ISO-2022-JP subjects ("【重要】三井住友カード") are Japanese text, not mojibake.
           const subjectLine = lines.find((l) => l.key === 'subject')?.line;
-          subject = subjectLine === undefined ? '' : decodeHeaderText(Buffer.from(subjectLine.slice(0, MAX_SUBJECT_CHARS).replace(/^[^:]*:/, ''), 'latin1'));
+          subject = subjectLine === undefined ? '' : decodeHeaderText(Buffer.from(subjectLine.slice(subjectLine.indexOf(':') + 1), 'latin1'), MAX_SUBJECT_CHARS);
           const values = (key: string) => firstAndLast(lines.filter((l) => l.key === key).map((l) => l.line), MAX_IDENTITY_FIELDS).map((line) => unfold(line.replace(/^[^:]*:/, '')));
           headers = { from: values('from'), replyTo: values('reply-to'), sender: values('sender'), authenticationResults: values('authentication-results') };
         }

@@ -24,6 +24,15 @@ describe('MIME walk', () => {
     expect(await subjectOf(iconv.encode('【重要】千葉銀行', 'euc-jp'))).toBe('【重要】千葉銀行');
     expect(await subjectOf(Buffer.from('GyRCJCgkLSRNJEMkSBsoQg==', 'base64'))).toBe('えきねっと'); // ISO-2022-JP, no encoded-word
     expect(await subjectOf(Buffer.from('=?UTF-8?B?44GI44GN44Gt44Gj44Go?=\r\n =?UTF-8?B?44CQ6YeN6KaB44CR?='))).toBe('えきねっと【重要】');
+    // Padded past the brand checks' 16 Ki-character cut: the cut falls between characters,
+    // never inside one, so the raw UTF-8 or Shift_JIS text is still read as itself.
+    const padded = '【三井住友カード】ご確認ください' + 'あ'.repeat(20_000);
+    for (const bytes of [Buffer.from(padded), iconv.encode(padded, 'shift_jis'), Buffer.concat([Buffer.from('x'), iconv.encode(padded, 'shift_jis')])]) {
+      const subject = await subjectOf(bytes);
+      expect(subject).toMatch(/^x?【三井住友カード】ご確認ください/);
+      expect(subject.length).toBeGreaterThan(16_000);
+      expect(subject.length).toBeLessThanOrEqual(16 * 1024);
+    }
   });
 
   it('numbers nested multiparts IMAP-style and keeps inline parts', async () => {
