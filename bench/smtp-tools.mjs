@@ -113,7 +113,9 @@ function spawnSekisho({ work, name, yaml, nodeArgs = [] }) {
   const logFile = path.join(work, `${name}.log`);
   const errFile = path.join(work, `${name}.err`);
   // The launcher execs node: proc.pid is the daemon's own (its /proc CPU figures are read).
-  const env = { ...process.env, SEKISHO_NODE_OPTIONS: nodeArgs.join(' ') };
+  // The node that runs the bench runs the daemon (first on the launcher's PATH), and flags
+  // of the caller's own (SEKISHO_NODE_OPTIONS) are kept.
+  const env = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`, SEKISHO_NODE_OPTIONS: [process.env.SEKISHO_NODE_OPTIONS ?? '', ...nodeArgs].join(' ').trim() };
   const proc = spawn('sh', [LAUNCHER, 'serve', '--config', config], { env, stdio: ['ignore', openSync(logFile, 'w'), openSync(errFile, 'w')] });
   proc.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
   return { proc, config, logFile, errFile };

@@ -106,8 +106,11 @@ export class AuthGate {
     return { result: 'ok' };
   }
 
-  /** Seconds to wait, logged as a refusal; 0 when the client may present a token. */
-  private blocked(remote: string, kind: AuthKind): number {
+  /**
+   * Seconds to wait, logged as a refusal; 0 when the client may present a token. For a
+   * door that must read a request body first (the login form): refuse before reading it.
+   */
+  blocked(remote: string, kind: AuthKind): number {
     const wait = this.throttle.retryAfter(remote);
     if (wait > 0) this.logger.warn({ event: 'admin-auth', kind, result: 'throttled', remote, retry_after_s: wait }, 'admin authentication throttled');
     return wait;

@@ -75,9 +75,13 @@ export async function handleWeb(ctx: WebContext, req: IncomingMessage, res: Serv
 }
 
 async function login(ctx: WebContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const remote = req.socket.remoteAddress ?? 'unknown';
+  // A throttled client is refused before its form is read (up to 64 KiB, or a body trickled in).
+  const wait = ctx.gate.blocked(remote, 'login');
+  if (wait > 0) throw new HttpError(429, `Too many wrong tokens: try again in ${wait} s. / 間違いが多すぎます。${wait} 秒後にもう一度。`, { 'Retry-After': String(wait) });
   const form = await readForm(req);
   const token = form.get('token') ?? '';
-  const auth = ctx.gate.check(req.socket.remoteAddress ?? 'unknown', 'login', token === '' ? undefined : token, ctx.token);
+  const auth = ctx.gate.check(remote, 'login', token === '' ? undefined : token, ctx.token);
   if (auth.result === 'throttled') throw new HttpError(429, `Too many wrong tokens: try again in ${auth.wait} s. / 間違いが多すぎます。${auth.wait} 秒後にもう一度。`, { 'Retry-After': String(auth.wait) });
   if (auth.result !== 'ok') return sendHtml(res, 401, loginPage('Wrong token. / トークンが違います。'));
   const session = await ctx.sessions.create();

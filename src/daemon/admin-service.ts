@@ -58,7 +58,7 @@ export async function startAdminService(
     else metrics.quarantineDeleted.inc(count);
   });
   if (opener) admin.attachOpener(opener);
-  metrics.watchQuarantine(() => store.stats(), quarantineIdentity(loaded, store));
+  metrics.watchQuarantine(() => store.stats(), quarantineIdentity(loaded));
   metrics.watchQuarantineStore(() => store.health());
   metrics.watchPpap(() => countAwaiting(store, current.config.ppap.window));
   const purge = () => {

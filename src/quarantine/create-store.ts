@@ -1,10 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { BudgetedQuarantineStore, type QuarantineLimits } from './budgeted-store.js';
 import { FileQuarantineStore } from './file-store.js';
 import { PostgresQuarantineStore } from './postgres-store.js';
-import type { QuarantineStore } from './quarantine-store.js';
 
 /** The file store's totals cost a directory scan: re-read every 5 minutes (and after a purge). */
 const FILE_TOTALS_MAX_AGE_MS = 5 * 60 * 1000;
@@ -13,11 +13,24 @@ const POSTGRES_TOTALS_MAX_AGE_MS = 5000;
 
 /**
  * Which quarantine this is, for the `store` label of its gauges: nodes that share one
- * PostgreSQL database report the same value (its URL without the password), while each
- * node's file store is its own (node name and directory).
+ * PostgreSQL database report the same value, each node's file store its own. A short hash,
+ * since /metrics may be open to anyone who can reach the admin port: the database's host,
+ * port and name (not the scheme, user or query, so `postgres://` and `postgresql://`, or
+ * another `application_name`, still name the same database), or the node and directory.
  */
-export function quarantineIdentity(loaded: LoadedConfig, store: QuarantineStore): string {
-  return loaded.config.quarantine.store ? store.description : `${loaded.config.smtp.hostname}:${store.description}`;
+export function quarantineIdentity(loaded: LoadedConfig): string {
+  const { config } = loaded;
+  const db = config.quarantine.store;
+  let identity = `file ${config.smtp.hostname}:${config.quarantine.dir}`;
+  if (db) {
+    try {
+      const u = new URL(db.url);
+      identity = `postgresql ${u.hostname.toLowerCase()}:${u.port || '5432'}${u.pathname}`;
+    } catch {
+      identity = `postgresql ${db.url}`;
+    }
+  }
+  return createHash('sha256').update(identity).digest('hex').slice(0, 12);
 }
 
 /** quarantine.max_bytes, max_messages, min_free_bytes as the budget reads them. */

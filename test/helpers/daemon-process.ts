@@ -41,7 +41,9 @@ export class DaemonProcess {
     const configFile = path.join(dir, 'sekisho.yaml');
     writeFileSync(configFile, withQuarantine(yaml, dir));
     const args = ['serve', '--config', configFile];
-    const proc = launcher ? spawn('sh', [LAUNCHER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The launcher runs the first node on PATH: this test's own node first.
+    const env = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env['PATH'] ?? ''}` };
+    const proc = launcher ? spawn('sh', [LAUNCHER, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new DaemonProcess(proc, configFile);
   }
 

@@ -137,7 +137,7 @@ interface Defined {
 
 async function definedMetrics(): Promise<Defined> {
   const metrics = new Metrics('test');
-  metrics.watchQuarantine(async () => ({ messages: 0, bytes: 0 }));
+  metrics.watchQuarantine(async () => ({ messages: 0, bytes: 0 }), 'test');
   metrics.watchInflight({ used: 0, limit: 1 });
   metrics.watchQuarantineStore(async () => ({ ok: true }));
   metrics.watchPpap(async () => 0);
