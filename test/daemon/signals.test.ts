@@ -58,20 +58,34 @@ describe('signals', () => {
     expect(sink.messages).toHaveLength(1);
   });
 
-  it('SIGTERM: after the grace period a transaction still waiting is cut with 421, never a 250, and the process exits 0', async () => {
-    const sink = await TestSink.start({ dataReplyDelayMs: 8000 });
+  it('SIGTERM: after the grace period a message still being sent is cut with 421; one already whole gets the next hop’s reply, never a 421 after it; exit 0', async () => {
+    // The sink answers the final "." 3 s after it has the message; the grace is 1 s.
+    const sink = await TestSink.start({ dataReplyDelayMs: 3000 });
     const daemon = DaemonProcess.start(yaml(sink.url).replace('shutdown_grace: 4s', 'shutdown_grace: 1s'));
     cleanup.push(() => daemon.kill(), () => sink.stop());
     const port = await daemon.port();
-    const client = await SmtpTestClient.connect(port);
-    await client.command('EHLO c.example');
-    await client.command('MAIL FROM:<s@example.com>');
-    await client.command('RCPT TO:<r@example.net>');
-    const inFlight = client.data(MESSAGE);
+
+    const sending = await SmtpTestClient.connect(port);
+    await sending.command('EHLO sending.example');
+    await sending.command('MAIL FROM:<s@example.com>');
+    await sending.command('RCPT TO:<r@example.net>');
+    expect((await sending.command('DATA')).code).toBe(354);
+    sending.write('Subject: half\r\n\r\nthe first half, and the rest never comes');
+
+    const whole = await SmtpTestClient.connect(port);
+    await whole.command('EHLO whole.example');
+    await whole.command('MAIL FROM:<s@example.com>');
+    await whole.command('RCPT TO:<r@example.net>');
+    const inFlight = whole.data(MESSAGE);
     await new Promise((resolve) => setTimeout(resolve, 300));
     daemon.signal('SIGTERM');
+
+    // Cut at the grace: nothing was taken, the client keeps its message and retries.
+    expect((await sending.next()).code).toBe(421);
+    // At the next hop when the grace ends: a 421 now would make the client send it again.
     const result = await inFlight;
-    expect(result.final?.code).toBe(421);
+    expect(result.final?.text).toMatch(/^250 2\.0\.0 Ok: queued as Q1$/);
+    expect(sink.messages).toHaveLength(1);
     expect(await daemon.exited).toEqual({ code: 0, signal: null });
   });
 

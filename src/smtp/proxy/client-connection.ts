@@ -47,6 +47,8 @@ export class ClientConnection {
   private inFlight: Promise<unknown> | undefined;
   /** The client disconnected; a step still in flight finishes without it. */
   private gone = false;
+  /** See `deciding`. */
+  private committing = false;
   private readonly deadline: ClientDeadline;
 
   constructor(
@@ -59,6 +61,15 @@ export class ClientConnection {
     private readonly context: ConnectionContext,
   ) {
     this.deadline = new ClientDeadline(context.deadlines, (breach) => this.cut(breach));
+  }
+
+  /**
+   * The whole message is in and being judged, stored or handed to the next hop: from here
+   * the quarantine or the next hop may take it at any moment, so a 421 now could follow a
+   * delivery and make the client send it again. A drain lets this finish (SmtpProxy.drain).
+   */
+  get deciding(): boolean {
+    return this.committing;
   }
 
   /** A hook is running. */
@@ -142,9 +153,11 @@ export class ClientConnection {
       return this.refuse(tx, INSUFFICIENT_STORAGE);
     }
     const message = collected.message;
+    this.committing = true;
     try {
       return await this.filterAndAct(tx, message);
     } finally {
+      this.committing = false;
       // Relayed (the next hop's final reply is in, every byte was written), held (durable)
       // or refused: nothing uses the message any more.
       this.context.buffers.give(message);

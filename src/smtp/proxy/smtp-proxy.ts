@@ -123,20 +123,29 @@ export class SmtpProxy {
   /**
    * SIGTERM: stop accepting, say 421 to idle clients, let transactions in flight finish
    * (each connection is closed right after its final reply), and after the grace period
-   * cut whatever is left. A cut transaction never had its "." sent, so nothing is lost:
-   * the client was not told 250 and will retry.
+   * cut whatever is left with 421. Cut then, a transaction is still sending its message
+   * or before it: nothing was taken, the client was not told 250 and will retry. A
+   * message already whole is not cut: it is being judged, quarantined or relayed, and a
+   * 421 could come after the next hop's 250 (the client would send it twice). Those get
+   * their true reply, bounded by the inspection deadline and the next-hop timeouts, and at
+   * most smtp.timeouts.transaction more.
    */
   async drain(): Promise<void> {
     this.draining = true;
     const closed = new Promise<void>((resolve) => this.server.server.close(() => resolve()));
     const deadline = Date.now() + this.settings.shutdownGraceMs;
+    const sleep = () => new Promise((resolve) => setTimeout(resolve, 50));
     while (this.server.connections.size > 0 && Date.now() < deadline) {
       for (const connection of this.server.connections) {
         const client = this.connections.get(connection.id);
         if (!client?.inTransaction) this.hangUp(connection);
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep();
     }
+    const deciding = (connection: SMTPConnection) => this.connections.get(connection.id)?.deciding === true;
+    for (const connection of this.server.connections) if (!deciding(connection)) this.hangUp(connection);
+    const last = Date.now() + this.settings.deadlines.transactionMs;
+    while ([...this.server.connections].some(deciding) && Date.now() < last) await sleep();
     for (const connection of this.server.connections) this.hangUp(connection);
     await closed;
     await this.nextHop.close();
