@@ -33,6 +33,10 @@ export function decodeSubject(raw: Buffer): string {
 export function decodeHeaderText(raw: Buffer, maxChars = Infinity): string {
   let text = fieldText(raw);
   if (text.length > maxChars) text = text.slice(0, maxChars);
+  // decodeWords only rewrites encoded-words (and its own join marker, only in its output):
+  // without "=?" it returns its input after five regex passes. This runs on every message
+  // (Subject and From of the header facts, the brand checks' Subject), nearly all plain.
+  if (!text.includes('=?')) return trimWsp(text);
   try {
     text = libmime.decodeWords(text);
   } catch {

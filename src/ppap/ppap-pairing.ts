@@ -19,8 +19,6 @@ export interface PpapSettings {
   readonly releaseHeader: boolean;
 }
 
-/** What one try of passwords did to an entry: the quarantine's own vocabulary for it. */
-type PairingResult = OpenResult;
 
 /** A mail that states passwords, as the filter saw it. */
 export interface PasswordMail {
@@ -130,7 +128,7 @@ export class PpapPairing {
   }
 
   /** An admin typed a password (web page, API, `sekisho quarantine open`): the same path as a mail's. */
-  open(id: string, password: string, by: string): Promise<PairingResult> {
+  open(id: string, password: string, by: string): Promise<OpenResult> {
     return this.tryOpen(id, [password], by, `ppap: password entered by ${by}`);
   }
 
@@ -177,7 +175,7 @@ export class PpapPairing {
   }
 
   /** Re-inspects one entry with these passwords and acts on the new verdict. */
-  private async tryOpen(id: string, passwords: readonly string[], source: string, releasedBy = `ppap pairing, password from message ${source}`): Promise<PairingResult> {
+  private async tryOpen(id: string, passwords: readonly string[], source: string, releasedBy = `ppap pairing, password from message ${source}`): Promise<OpenResult> {
     const meta = await this.store.get(id);
     const raw = meta && (await this.store.raw(id));
     if (!meta || !raw || meta.ppap?.state !== 'awaiting' || meta.release) return 'not-awaiting';
@@ -209,7 +207,7 @@ export class PpapPairing {
   }
 
   /** One attempt's outcome on the entry, under its lock; a metric and an audit line. */
-  private async record(id: string, result: Exclude<PairingResult, 'not-awaiting'>, source: string, inspection?: Inspection, reason?: string): Promise<PairingResult> {
+  private async record(id: string, result: Exclude<OpenResult, 'not-awaiting'>, source: string, inspection?: Inspection, reason?: string): Promise<OpenResult> {
     const lock = await this.store.lock(id);
     try {
       const meta = await this.store.get(id);
