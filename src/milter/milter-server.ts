@@ -89,15 +89,28 @@ export class MilterServer {
   /**
    * SIGTERM: stop accepting, close idle connections, let a message being filtered get its
    * answer, and after the grace period close whatever is left. Postfix then applies
-   * milter_default_action (tempfail) to what it still had: nothing is lost.
+   * milter_default_action (tempfail) to what it still had. A message whose end of body
+   * is being decided is not cut at the grace: in store mode it may already be durably in
+   * the quarantine, and a tempfail then would make the client send it again (a second
+   * copy). Those get their answer, bounded by the session's own answer deadline.
    */
   async drain(): Promise<void> {
     this.draining = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const sleep = () => new Promise((resolve) => setTimeout(resolve, 50));
+    const closeIdle = () => {
+      for (const [socket, session] of this.sockets) if (!session.inTransaction) socket.destroy();
+    };
     const deadline = Date.now() + this.settings.shutdownGraceMs;
     while (this.sockets.size > 0 && Date.now() < deadline) {
-      for (const [socket, session] of this.sockets) if (!session.inTransaction) socket.destroy();
-      if (this.sockets.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      closeIdle();
+      if (this.sockets.size > 0) await sleep();
+    }
+    for (const [socket, session] of this.sockets) if (!session.deciding) socket.destroy();
+    const last = Date.now() + this.settings.answerDeadlineMs;
+    while ([...this.sockets.values()].some((session) => session.deciding) && Date.now() < last) {
+      await sleep();
+      closeIdle();
     }
     for (const socket of this.sockets.keys()) socket.destroy();
     await closed;

@@ -106,6 +106,11 @@ export class MilterSession {
     return this.transaction !== undefined || this.pending !== undefined;
   }
 
+  /** Whether the end of body was received and its answer is being decided (a drain lets it finish). */
+  get deciding(): boolean {
+    return this.pending !== undefined;
+  }
+
   /**
    * Handles one command. Returns a promise only for the end of body, whose answer waits
    * for the filter; the server reads nothing more from this MTA until it settles.

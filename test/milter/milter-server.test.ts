@@ -412,6 +412,48 @@ describe('milter: faults of our own are tempfails', () => {
   });
 });
 
+describe('milter: SIGTERM drain', () => {
+  it('a message whose end of body is being decided at the grace gets its answer (a cut could duplicate a stored quarantine); one still being sent is cut; idle ones close at once', async () => {
+    let release: (() => void) | undefined;
+    const decided = new Promise<void>((resolve) => (release = resolve));
+    let started: (() => void) | undefined;
+    const inspecting = new Promise<void>((resolve) => (started = resolve));
+    const inspector: Inspector = {
+      inspect: async () => {
+        started?.();
+        await decided;
+        return { kind: 'failed', reason: 'crash', detail: 'answered after the grace' };
+      },
+      ready: async () => undefined,
+      reconfigure: () => undefined,
+      close: async () => undefined,
+    };
+    const loaded = validateConfig('t.yaml', { smtp: { upstream: 'outbox:/tmp/x' }, milter: { listen: '127.0.0.1:0' } });
+    const server = new MilterServer({ ...milterSettings(loaded), shutdownGraceMs: 200, answerDeadlineMs: 10_000 }, new FileQuarantineStore(mkdtempSync(path.join(os.tmpdir(), 'sekisho-mq-'))), inspector, createLogger('silent'), new Metrics('t', { processMetrics: false }), new InflightBytes(1 << 30));
+    const port = (await server.listen({ kind: 'tcp', host: '127.0.0.1', port: 0 })).port ?? 0;
+    const deciding = (await negotiated(port)).mta;
+    deciding.send(...CONNECT, ...messageCommands(sample('01-clean-japanese.eml')));
+    await inspecting;
+    const sending = (await negotiated(port)).mta;
+    const whole = messageCommands(sample('01-clean-japanese.eml'));
+    sending.send(...CONNECT, ...whole.slice(0, -1)); // everything but the end of body
+    const idle = (await negotiated(port)).mta;
+    await sending.take(1); // DATA answered: the transaction is open on our side
+    const order: string[] = [];
+    const drained = server.drain().then(() => order.push('drained'));
+    expect(await idle.waitClosed()).toBe(true);
+    expect(await sending.waitClosed()).toBe(true);
+    order.push('cut');
+    await new Promise((resolve) => setTimeout(resolve, 400)); // past the grace
+    expect(deciding.closed).toBe(false);
+    release?.();
+    expect(await deciding.endOfMessage()).toEqual([{ kind: 'tempfail' }]);
+    await drained;
+    expect(order).toEqual(['cut', 'drained']);
+    expect(await deciding.waitClosed()).toBe(true);
+  });
+});
+
 describe('milter: malformed input closes that connection, with one log line, and nothing else', () => {
   const cases: Array<[string, Buffer, string]> = [
     ['a length of 0', Buffer.from([0, 0, 0, 0]), 'bad-length'],
