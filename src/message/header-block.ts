@@ -42,28 +42,43 @@ const CR = 0x0d;
 const LF = 0x0a;
 const COLON = 0x3a;
 
+/** The shape of a header block without its fields: what scanHeaderBlock returns. */
+export type BlockShape = Omit<HeaderBlock, 'fields'>;
+
 /**
  * Splits a message into its header fields and the rest. Never throws: a line without a
  * colon, NUL bytes or a lone continuation line at the top each become a field of their own,
  * kept byte for byte. A header block longer than maxBytes comes back with tooLarge set.
  */
 export function parseHeaderBlock(message: Buffer, maxBytes = MAX_HEADER_BLOCK_BYTES): HeaderBlock {
+  const fields: HeaderField[] = [];
+  const shape = scanHeaderBlock(message, (start, end, colon) => fields.push({ name: colon >= 0 ? message.toString('latin1', start, colon) : '', raw: message.subarray(start, end) }), maxBytes);
+  return { fields, ...shape };
+}
+
+/**
+ * The one scan of a header block: calls `visit` with each field's byte range and the offset
+ * of the colon on its first line (-1 when it has none), and makes no object per field, so a
+ * reader that wants five names out of 65,000 fields pays for a byte loop only
+ * (bench/adversarial-bench.mjs, header-fields). parseHeaderBlock builds its fields from it.
+ */
+export function scanHeaderBlock(message: Buffer, visit: (start: number, end: number, colon: number) => void, maxBytes = MAX_HEADER_BLOCK_BYTES): BlockShape {
   const firstLf = message.indexOf(LF);
   // SMTP carries CRLF (RFC 5321 §2.3.8); bare LF only comes from local submission and files.
   const lineEnding: LineEnding = firstLf >= 0 && message[firstLf - 1] !== CR ? '\n' : '\r\n';
-  const fields: HeaderField[] = [];
-  const stop = (at: number, tooLarge: boolean): HeaderBlock => ({ fields, lineEnding, bodyStart: at, tooLarge });
+  const stop = (at: number, tooLarge: boolean): BlockShape => ({ lineEnding, bodyStart: at, tooLarge });
+  const emit = (start: number, end: number) => visit(start, end, colonOf(message, start, end));
   let fieldStart = -1;
   let pos = 0;
   while (pos < message.length) {
     if (pos > maxBytes) return stop(fieldStart >= 0 ? fieldStart : pos, true);
     const first = message[pos];
     if (first === LF || (first === CR && message[pos + 1] === LF)) {
-      if (fieldStart >= 0) fields.push(fieldAt(message, fieldStart, pos));
+      if (fieldStart >= 0) emit(fieldStart, pos);
       return stop(pos, false);
     }
     if ((first !== SP && first !== HTAB) || fieldStart < 0) {
-      if (fieldStart >= 0) fields.push(fieldAt(message, fieldStart, pos));
+      if (fieldStart >= 0) emit(fieldStart, pos);
       fieldStart = pos;
     }
     const lf = message.indexOf(LF, pos);
@@ -72,25 +87,20 @@ export function parseHeaderBlock(message: Buffer, maxBytes = MAX_HEADER_BLOCK_BY
   // The last line may itself run past the limit (a header of one 2 MB line).
   if (pos > maxBytes) return stop(fieldStart >= 0 ? fieldStart : pos, true);
   // A message without an empty line is all header (RFC 5322 §3.5: the body is optional).
-  if (fieldStart >= 0) fields.push(fieldAt(message, fieldStart, message.length));
+  if (fieldStart >= 0) emit(fieldStart, message.length);
   return stop(message.length, false);
 }
 
-function fieldAt(message: Buffer, start: number, end: number): HeaderField {
+function colonOf(message: Buffer, start: number, end: number): number {
   // The colon is looked for on the field's first line only, by a loop over the message
   // itself: a block of 65,000 short fields made three Buffer views and two indexOf calls
   // per field the larger part of reading it (bench/adversarial-bench.mjs, header-fields).
-  let colon = -1;
   for (let i = start; i < end; i++) {
     const c = message[i];
-    if (c === COLON) {
-      colon = i;
-      break;
-    }
+    if (c === COLON) return i;
     if (c === LF) break;
   }
-  const name = colon >= 0 ? message.toString('latin1', start, colon) : '';
-  return { name, raw: message.subarray(start, end) };
+  return -1;
 }
 
 /**
@@ -99,9 +109,13 @@ function fieldAt(message: Buffer, start: number, end: number): HeaderField {
  * most MUAs still accept, so "X-Sekisho-Verdict : clean" is a forged verdict too).
  */
 export function fieldKey(field: HeaderField): string {
+  return keyOfName(field.name);
+}
+
+/** fieldKey of a name as written. */
+export function keyOfName(name: string): string {
   // A loop, not /[ \t]+$/: that regex is quadratic on a run of blanks not at the end, and
   // a name is up to the 1 MB header limit ("X" + 40,000 spaces + "y:" took 2.3 s).
-  const name = field.name;
   let end = name.length;
   while (end > 0 && (name[end - 1] === ' ' || name[end - 1] === '\t')) end--;
   return name.slice(0, end).toLowerCase();

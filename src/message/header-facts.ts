@@ -5,7 +5,7 @@
  * fields are, where the block ends), the quarantine entry and the log (Subject, From,
  * Message-ID). Nothing after inspection parses the header block again.
  */
-import { fieldKey, fieldValue, parseHeaderBlock, type HeaderField, type LineEnding } from './header-block.js';
+import { fieldValue, keyOfName, scanHeaderBlock, type HeaderField, type LineEnding } from './header-block.js';
 import { decodeHeaderText, fieldText } from './header-text.js';
 import { parseMailboxes } from './mailbox.js';
 
@@ -27,15 +27,20 @@ export interface HeaderFacts {
   readonly lineEnding: LineEnding;
   /** Offset of the empty line that ends the header block (message length when there is none). */
   readonly bodyStart: number;
-  /** The header block is over the scan limit: it must not be edited (see parseHeaderBlock). */
+  /** The header block is over the scan limit: it must not be edited (see scanHeaderBlock). */
   readonly tooLarge: boolean;
   /**
-   * Addresses of the From, Sender and Reply-To fields as mailbox.ts reads them: every mailbox
-   * of a list or group, routes and comments removed, the domain lower case without a trailing dot.
+   * Addresses of the From fields as mailbox.ts reads them (for the allowlists and PPAP): every
+   * mailbox of a list or group, routes and comments removed, the domain lower case without a
+   * trailing dot; at most MAX_FROM_ADDRESSES, in order.
    */
   readonly from: readonly string[];
-  readonly sender: readonly string[];
-  readonly replyTo: readonly string[];
+  /**
+   * The From fields hold more addresses than `from` keeps: no sender allowlist may pass the
+   * message, since an unlisted address may be among those not read. (Sender and Reply-To are
+   * read by the brand checks from the MIME walker's headers; nothing after inspection needs them.)
+   */
+  readonly fromCut?: boolean;
   /** The Subject as a mail client shows it, whole: the text a tag goes in front of. */
   readonly subject: string;
   /** From as a client shows it, at most 1000 characters (for lists and search). */
@@ -53,52 +58,74 @@ export interface HeaderFacts {
 const OWN_PREFIX = 'x-sekisho-';
 /** A person reads a few hundred characters of a subject; the rest is an attacker's padding. */
 const MAX_TEXT = 1000;
+/**
+ * RFC 5322 §3.6 allows one From field; a list in it of more than this is no real mail. Past
+ * it the fields are not parsed (a block of 26,000 From fields was 35 ms/MB of mailbox parsing,
+ * bench/adversarial-bench.mjs header-from-many) and `fromCut` says so.
+ */
+export const MAX_FROM_ADDRESSES = 100;
 
-/** Reads the facts from the raw message. Linear in the header block, which is capped at 1 MiB. */
+const LOWER = 0x20;
+/** First bytes (lower-cased) of the names read here: subject, from, message-id, x-sekisho-*. */
+const WANTED_FIRST = new Set([0x73, 0x66, 0x6d, 0x78]);
+
+/**
+ * Reads the facts from the raw message. Linear in the header block, which is capped at 1 MiB;
+ * a field whose name cannot be one of those read costs its bytes' scan and no object.
+ */
 export function headerFactsOf(message: Buffer): HeaderFacts {
-  const block = parseHeaderBlock(message);
   const counts = new Map<string, number>();
   const first = new Map<string, HeaderField>();
   const ownFields: FieldLocation[] = [];
-  const addresses: Record<'from' | 'sender' | 'reply-to', string[]> = { from: [], sender: [], 'reply-to': [] };
+  const from: string[] = [];
+  let fromCut = false;
   let subjectField: FieldLocation | undefined;
   let subjectInsertAt = -1;
-  let offset = 0;
-  for (const field of block.fields) {
-    const start = offset;
-    offset += field.raw.length;
-    if (field.name === '') {
+  let lastEnd = 0;
+  const shape = scanHeaderBlock(message, (start, end, colon) => {
+    lastEnd = end;
+    if (colon < 0) {
       if (subjectInsertAt < 0) subjectInsertAt = start;
-      continue;
+      return;
     }
-    const key = fieldKey(field);
+    if (!WANTED_FIRST.has((message[start] as number) | LOWER)) return;
+    const name = message.toString('latin1', start, colon);
+    const key = keyOfName(name);
+    const own = key.startsWith(OWN_PREFIX);
+    if (!own && key !== 'subject' && key !== 'from' && key !== 'message-id') return;
     const index = (counts.get(key) ?? 0) + 1;
     counts.set(key, index);
+    const field = { name, raw: message.subarray(start, end) };
     if (index === 1) first.set(key, field);
-    const location = { name: field.name, key, index, start, end: offset };
-    if (key.startsWith(OWN_PREFIX)) ownFields.push(location);
+    const location = { name, key, index, start, end };
+    if (own) ownFields.push(location);
     else if (key === 'subject' && index === 1) subjectField = location;
-    else if (key === 'from' || key === 'sender' || key === 'reply-to') {
-      for (const m of parseMailboxes(fieldText(fieldValue(field)))) addresses[key].push(m.address);
+    else if (key === 'from' && !fromCut) {
+      for (const m of parseMailboxes(fieldText(fieldValue(field)))) {
+        if (from.length === MAX_FROM_ADDRESSES) {
+          fromCut = true;
+          break;
+        }
+        from.push(m.address);
+      }
     }
-  }
+  });
   const text = (key: string, decode: (raw: Buffer) => string, max = MAX_TEXT) => {
     const field = first.get(key);
     return field ? decode(fieldValue(field)).slice(0, max) : '';
   };
   return {
-    lineEnding: block.lineEnding,
-    bodyStart: block.bodyStart,
-    tooLarge: block.tooLarge,
-    from: addresses.from,
-    sender: addresses.sender,
-    replyTo: addresses['reply-to'],
+    lineEnding: shape.lineEnding,
+    bodyStart: shape.bodyStart,
+    tooLarge: shape.tooLarge,
+    from,
+    ...(fromCut ? { fromCut } : {}),
     subject: text('subject', decodeHeaderText, Infinity),
     // Read as the Subject is: raw UTF-8 (RFC 6532) or Japanese legacy bytes, then encoded-words.
     fromText: text('from', decodeHeaderText),
     messageId: text('message-id', (raw) => raw.toString('latin1').replace(/[\r\n]/g, '').trim().replace(/^<|>$/g, '')),
     subjectField,
-    subjectInsertAt: subjectInsertAt < 0 ? offset : subjectInsertAt,
+    subjectInsertAt: subjectInsertAt < 0 ? lastEnd : subjectInsertAt,
     ownFields,
   };
 }

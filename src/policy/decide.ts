@@ -74,6 +74,8 @@ export interface MessageParties {
   readonly mailFrom: string;
   /** Addresses of the From header. */
   readonly headerFrom: readonly string[];
+  /** headerFrom is not all of them (HeaderFacts.fromCut): the sender allowlists cannot pass it. */
+  readonly headerFromCut?: boolean;
   readonly recipients: readonly string[];
 }
 
@@ -130,6 +132,7 @@ function findingMatches(rule: Rule, f: Finding): boolean {
  * message whose From has no address.
  */
 function allowlisted(p: MessageParties, allow: Allowlist): string | undefined {
+  if (p.headerFromCut) return allowlistedRecipients(p, allow);
   const header = p.headerFrom.map((a) => a.toLowerCase()).filter((a) => a !== '');
   const senders = header.length > 0 ? header : [p.mailFrom.toLowerCase()].filter((a) => a !== '');
   const domainListed = (a: string) => {
@@ -139,6 +142,10 @@ function allowlisted(p: MessageParties, allow: Allowlist): string | undefined {
   if (senders.length > 0 && senders.every((a) => allow.senders.has(a) || domainListed(a))) {
     return senders.every((a) => allow.senders.has(a)) ? 'sender' : 'sender-domain';
   }
+  return allowlistedRecipients(p, allow);
+}
+
+function allowlistedRecipients(p: MessageParties, allow: Allowlist): string | undefined {
   if (allow.recipients.size > 0 && p.recipients.length > 0 && p.recipients.every((r) => allow.recipients.has(r.toLowerCase()))) return 'recipients';
   return undefined;
 }

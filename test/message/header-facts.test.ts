@@ -1,16 +1,26 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { headerFactsOf } from '../../src/message/header-facts.js';
+import { headerFactsOf, MAX_FROM_ADDRESSES } from '../../src/message/header-facts.js';
 import { fieldTexts } from '../../src/message/header-text.js';
 
 const facts = (header: Buffer | string) => headerFactsOf(Buffer.concat([Buffer.isBuffer(header) ? header : Buffer.from(header, 'utf8'), Buffer.from('\r\nbody\r\n')]));
 
-describe('header facts: From, Sender and Reply-To addresses', () => {
+describe('header facts: From addresses', () => {
   it('are every mailbox of every field, routes and comments removed, domains lower case without a trailing dot', () => {
-    const f = facts('From: Mary <@relay.example:mary@Example.NET.>, , jdoe(comment)@test . example\r\nFrom: Group: a@b.example;\r\nSender: s@EVIL.example\r\nReply-To: "Doe, John" <john@corp.example>\r\n');
+    const f = facts('From: Mary <@relay.example:mary@Example.NET.>, , jdoe(comment)@test . example\r\nFROM : Group: a@b.example;\r\nSender: s@EVIL.example\r\nReply-To: "Doe, John" <john@corp.example>\r\n');
     expect(f.from).toEqual(['mary@example.net', 'jdoe@test.example', 'a@b.example']);
-    expect(f.sender).toEqual(['s@evil.example']);
-    expect(f.replyTo).toEqual(['john@corp.example']);
+    expect(f.fromCut).toBeUndefined();
+  });
+
+  it(`stop after ${MAX_FROM_ADDRESSES} and say so: the fields past it are not parsed`, () => {
+    const many = Array.from({ length: MAX_FROM_ADDRESSES + 5 }, (_, i) => `From: <a${i}@partner.example>\r\n`).join('');
+    const f = facts(`${many}Subject: hi\r\n`);
+    expect(f.from).toHaveLength(MAX_FROM_ADDRESSES);
+    expect(f.from[0]).toBe('a0@partner.example');
+    expect(f.fromCut).toBe(true);
+    expect(f.subject).toBe('hi');
+    // One list of exactly the cap is whole.
+    expect(facts(`From: ${Array.from({ length: MAX_FROM_ADDRESSES }, (_, i) => `a${i}@x.example`).join(', ')}\r\n`).fromCut).toBeUndefined();
   });
 
   it('read raw 8-bit fields in their charset first: a Shift_JIS byte 0x5C is half of ソ, not a quoted-pair', () => {
