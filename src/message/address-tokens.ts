@@ -22,16 +22,32 @@ export type Token =
 
 export type Special = '<' | '>' | '@' | ',' | ';' | ':' | '.';
 
-const SPECIALS = new Set<string>(['<', '>', '@', ',', ';', ':', '.']);
-/** One token object per special and for blanks: a value of 8 KB of them allocates none. */
-const SPECIAL_TOKENS = new Map<string, Token>([...SPECIALS].map((c) => [c, { kind: 'special', text: c as Special }]));
+const SPECIALS = ['<', '>', '@', ',', ';', ':', '.'] as const;
 const SPACE: Token = { kind: 'space', text: ' ' };
-/** Characters that end an atom; "[" and "]" only matter at the start of a domain literal. */
-const BLANK = new Set<string>([' ', '\t', '\r', '\n']);
-/** ASCII codes that end an atom, as a table: a Set look-up per character was most of tokenizing. */
-const ATOM_END = new Uint8Array(128);
-for (const c of [...SPECIALS, '"', '(', ')', ...BLANK]) ATOM_END[c.charCodeAt(0)] = 1;
-const endsAtom = (code: number) => code < 128 && ATOM_END[code] === 1;
+/**
+ * Per ASCII code: 1 for a blank, 2 for a special, 3 for another character that ends an atom
+ * ('"', '(', ')'). "[" and "]" only matter at the start of a domain literal. Tables, not Sets
+ * of one-character strings: a look-up per character was most of tokenizing, and a value of
+ * 8 KB of "> > > " is 8,000 tokens (bench/adversarial-bench.mjs, header-from-runs).
+ */
+const CLASS = new Uint8Array(128);
+const IS_BLANK = 1;
+const IS_SPECIAL = 2;
+const ENDS_ATOM = 3;
+for (const c of [' ', '\t', '\r', '\n']) CLASS[c.charCodeAt(0)] = IS_BLANK;
+for (const c of SPECIALS) CLASS[c.charCodeAt(0)] = IS_SPECIAL;
+for (const c of ['"', '(', ')']) CLASS[c.charCodeAt(0)] = ENDS_ATOM;
+/** One token object per special, shared: a value of 8 KB of them allocates none. */
+const SPECIAL_TOKENS: Token[] = [];
+for (const c of SPECIALS) SPECIAL_TOKENS[c.charCodeAt(0)] = { kind: 'special', text: c };
+const classOf = (code: number) => (code < 128 ? (CLASS[code] as number) : 0);
+
+const QUOTE = 0x22;
+const OPEN = 0x28;
+const CLOSE = 0x29;
+const BACKSLASH = 0x5c;
+const EQUALS = 0x3d;
+const QUESTION = 0x3f;
 
 export interface Lexed {
   readonly tokens: Token[];
@@ -43,38 +59,42 @@ export function tokenize(value: string): Lexed {
   const tokens: Token[] = [];
   let unclosedQuote = -1;
   let i = 0;
+  const n = value.length;
   // Offset below which no "=?" starts a closed encoded-word (see encodedWordEnd).
   let noWordBefore = -1;
-  while (i < value.length) {
-    const c = value[i] as string;
-    if (BLANK.has(c)) {
-      while (i < value.length && BLANK.has(value[i] as string)) i++;
+  while (i < n) {
+    const code = value.charCodeAt(i);
+    const cls = classOf(code);
+    if (cls === IS_BLANK) {
+      while (i < n && classOf(value.charCodeAt(i)) === IS_BLANK) i++;
       tokens.push(SPACE);
-    } else if (c === '"') {
-      const { text, end, closed } = delimited(value, i + 1, '"');
+    } else if (code === QUOTE) {
+      const { text, end, closed } = delimited(value, i + 1);
       if (!closed) unclosedQuote = i;
       tokens.push({ kind: 'quoted', text });
       i = end;
-    } else if (c === '(') {
+    } else if (code === OPEN) {
       const { text, end } = comment(value, i + 1);
       tokens.push({ kind: 'comment', text });
       i = end;
-    } else if (c === '[') {
+    } else if (code === 0x5b) {
       const close = value.indexOf(']', i + 1);
-      const end = close < 0 ? value.length : close + 1;
+      const end = close < 0 ? n : close + 1;
       tokens.push({ kind: 'literal', text: value.slice(i, end) });
       i = end;
-    } else if (SPECIALS.has(c)) {
-      tokens.push(SPECIAL_TOKENS.get(c) as Token);
+    } else if (cls === IS_SPECIAL) {
+      tokens.push(SPECIAL_TOKENS[code] as Token);
       i++;
-    } else if (c === ')') {
+    } else if (code === CLOSE) {
       // A stray closing parenthesis is text, as in clients that show it.
-      tokens.push({ kind: 'atom', text: c });
+      tokens.push({ kind: 'atom', text: ')' });
       i++;
     } else {
       const start = i;
-      while (i < value.length && !endsAtom(value.charCodeAt(i))) {
-        if (value[i] === '=' && value[i + 1] === '?' && i >= noWordBefore) {
+      while (i < n) {
+        const c = value.charCodeAt(i);
+        if (classOf(c) !== 0) break;
+        if (c === EQUALS && value.charCodeAt(i + 1) === QUESTION && i >= noWordBefore) {
           const end = encodedWordEnd(value, i);
           if (end > 0) {
             i = end;
@@ -97,30 +117,33 @@ export function tokenize(value: string): Lexed {
 function encodedWordEnd(value: string, start: number): number {
   let q = 0;
   for (let i = start + 2; i < value.length; i++) {
-    const c = value[i] as string;
-    if (BLANK.has(c)) return -i;
-    if (c !== '?') continue;
+    const c = value.charCodeAt(i);
+    if (classOf(c) === IS_BLANK) return -i;
+    if (c !== QUESTION) continue;
     q++;
     // "=?charset?B?text?=": the closing "?=" is the third "?" after the opening one.
-    if (q >= 3 && value[i + 1] === '=') return i + 2;
+    if (q >= 3 && value.charCodeAt(i + 1) === EQUALS) return i + 2;
   }
   return -value.length;
 }
 
-/** A quoted string's content up to the unescaped `close`, or to the end of the value. */
-function delimited(value: string, from: number, close: string): { text: string; end: number; closed: boolean } {
+/** A quoted string's content up to the unescaped '"', or to the end of the value. */
+function delimited(value: string, from: number): { text: string; end: number; closed: boolean } {
   let text = '';
   let i = from;
   let run = from;
-  while (i < value.length && value[i] !== close) {
-    if (value[i] === '\\' && i + 1 < value.length) {
+  const n = value.length;
+  while (i < n) {
+    const c = value.charCodeAt(i);
+    if (c === QUOTE) break;
+    if (c === BACKSLASH && i + 1 < n) {
       text += value.slice(run, i);
       run = ++i;
     }
     i++;
   }
   text += value.slice(run, i);
-  return { text, end: Math.min(value.length, i + 1), closed: i < value.length };
+  return { text, end: Math.min(n, i + 1), closed: i < n };
 }
 
 /** A comment's content; comments nest (RFC 5322 §3.2.2), the inner parentheses stay in the text. */
@@ -128,14 +151,19 @@ function comment(value: string, from: number): { text: string; end: number } {
   let text = '';
   let depth = 1;
   let i = from;
-  for (; i < value.length; i++) {
-    let c = value[i] as string;
-    if (c === '\\' && i + 1 < value.length) c = value[++i] as string;
-    else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) break;
-    text += c;
+  let run = from;
+  const n = value.length;
+  for (; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c === BACKSLASH && i + 1 < n) {
+      // The backslash goes, the character after it stays (§3.2.1 quoted-pair).
+      text += value.slice(run, i);
+      run = ++i;
+    } else if (c === OPEN) depth++;
+    else if (c === CLOSE && --depth === 0) break;
   }
-  return { text, end: Math.min(value.length, i + 1) };
+  text += value.slice(run, i);
+  return { text, end: Math.min(n, i + 1) };
 }
 
 /** Tokens as text: quoted strings unquoted, comments in parentheses, blanks as one space. */
