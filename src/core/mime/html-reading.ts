@@ -257,11 +257,20 @@ export function readHtml(html: string): HtmlReading {
   };
   // Adjacent text runs are joined before use: on "<<<<…" the Tokenizer reports each "<" as
   // text of its own, and a million one-character strings cost more than the tokenizing.
+  // Decoded entities join the run too ("&amp;&#x41;" back to back was a text() call, and two
+  // string appends, per entity): `pieces` holds what came before the raw run in progress.
   let textStart = -1;
   let textEnd = -1;
-  const flushText = (): void => {
-    if (textStart >= 0) text(slice(textStart, textEnd));
+  let pieces: string[] = [];
+  const endRawRun = (): void => {
+    if (textStart >= 0) pieces.push(slice(textStart, textEnd));
     textStart = -1;
+  };
+  const flushText = (): void => {
+    endRawRun();
+    if (pieces.length === 0) return;
+    text(pieces.length === 1 ? (pieces[0] as string) : pieces.join(''));
+    pieces = [];
   };
   const tokenizer = new Tokenizer(
     { decodeEntities: true },
@@ -308,14 +317,16 @@ export function readHtml(html: string): HtmlReading {
         if (textStart >= 0 && textEnd === start) {
           textEnd = end;
         } else {
-          flushText();
+          endRawRun();
           textStart = start;
           textEnd = end;
         }
       },
       ontextentity(codepoint) {
-        flushText();
-        text(String.fromCodePoint(codepoint));
+        endRawRun();
+        pieces.push(String.fromCodePoint(codepoint));
+        // text() joins consecutive calls, so a flush here only bounds the array.
+        if (pieces.length >= 4096) flushText();
       },
       oncdata: flushText,
       oncomment: flushText,
