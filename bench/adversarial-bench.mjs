@@ -3,7 +3,10 @@
 //
 // Part A, in-process: every family of bench/adversarial-families.mjs at 256 KB, 1 MB and
 // 4 MB through the built dist/core/inspect.js with the shipped brand catalog; prints the
-// median of 3 inspection times, ms per MB, and flags families over 50 ms/MB.
+// median of 5 inspection times, ms per MB, and flags families over 50 ms/MB. Each family is
+// inspected once at 64 KB before it is timed: the daemon's workers are long-lived, so a
+// family's first call (the JIT compiling the paths that input takes) is not what a sender
+// costs in service, and it made the first size column of each family read up to 3x high.
 // Part B, the daemon: `sekisho serve` in front of smtp-sink, clean traffic with 20 hostile
 // 1 MB messages among it, and the event-loop lag p99/max the proxy reports on /metrics for
 // that window (target: p99 < 20 ms).
@@ -25,7 +28,7 @@ const here = import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathna
 const dist = path.resolve(here, '../dist');
 const TARGET_MS_PER_MB = 50;
 const TARGET_LAG_P99_MS = 20;
-const RUNS = Number(process.env.ADV_RUNS ?? 3);
+const RUNS = Number(process.env.ADV_RUNS ?? 5);
 const PART = (process.env.ADV_PART ?? 'AB').toUpperCase();
 const SIZES = (process.env.ADV_SIZES ?? '256K,1M,4M').split(',').map(parseSize);
 const FAMILIES = process.env.ADV_FAMILIES ? process.env.ADV_FAMILIES.split(',') : FAMILY_NAMES;
@@ -59,6 +62,7 @@ async function partA() {
     const cells = [];
     let verdict = '';
     let slow = false;
+    await inspect(envelope, adversarialFamily(family, 64 * 1024), { brands });
     for (const size of SIZES) {
       const msg = adversarialFamily(family, size);
       const times = [];
