@@ -139,6 +139,12 @@ export function readHtml(html: string): HtmlReading {
   let anchor: PendingTarget | null = null;
   let hidden = 0;
   let outside = '';
+  /** Whether `outside` ends in a boundary's newline: one per run of boundaries ("</td></tr><tr><td>"). */
+  let outsideBreak = true;
+  const outsideBreakLine = (): void => {
+    if (!outsideBreak) outside += '\n';
+    outsideBreak = true;
+  };
   let visible = '';
   let visibleBreak = true;
 
@@ -152,7 +158,7 @@ export function readHtml(html: string): HtmlReading {
     anchor.rawLength += part.length;
   };
   const closeAnchor = (): void => {
-    if (anchor !== null) outside += '\n';
+    if (anchor !== null) outsideBreakLine();
     anchor = null;
   };
   const text = (s: string): void => {
@@ -160,11 +166,14 @@ export function readHtml(html: string): HtmlReading {
     visible += s;
     visibleBreak = false;
     if (anchor !== null) appendAnchorText(s);
-    else outside += s;
+    else {
+      outside += s;
+      outsideBreak = false;
+    }
   };
   const blockBoundary = (name: string): void => {
     if (!INLINE.has(name)) {
-      outside += '\n';
+      outsideBreakLine();
       appendAnchorText(' ');
       // One newline however many boundaries meet ("</td></tr><tr><td>"): a password on the
       // line below its label stays within the few lines the PPAP reading looks ahead.
@@ -185,7 +194,7 @@ export function readHtml(html: string): HtmlReading {
           const a: PendingTarget = { value: href, parts: [], rawLength: 0 };
           anchor = a;
           targets.push(a);
-          outside += '\n';
+          outsideBreakLine();
         }
         break;
       }
@@ -243,10 +252,34 @@ export function readHtml(html: string): HtmlReading {
   let attribName = '';
   let attribValue = '';
   const slice = (start: number, end: number): string => html.slice(start, end);
-  // Tag names repeat ("td", "div", "b"): a name already seen is looked up by its raw spelling
-  // instead of being lower-cased again, which on markup-dense HTML was a string per tag.
+  // Tag names repeat ("td", "div", "b"): a name already seen is looked up instead of being
+  // sliced and lower-cased again, which on markup-dense HTML was a string per tag. Names of
+  // up to four ASCII letters or digits (most of mail HTML) are keyed by their lower-cased
+  // character codes packed into a small integer, with no string made at all; longer ones by
+  // their raw spelling.
+  const shortNames = new Map<number, string>();
   const names = new Map<string, string>();
   const nameAt = (start: number, end: number): string => {
+    if (end - start <= 4) {
+      let key = 0;
+      for (let i = start; i < end; i++) {
+        let c = html.charCodeAt(i);
+        if (c >= 0x41 && c <= 0x5a) c += 0x20;
+        if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) {
+          key = -1;
+          break;
+        }
+        key = key * 128 + c;
+      }
+      if (key > 0) {
+        let name = shortNames.get(key);
+        if (name === undefined) {
+          name = slice(start, end).toLowerCase();
+          shortNames.set(key, name);
+        }
+        return name;
+      }
+    }
     const raw = slice(start, end);
     let name = names.get(raw);
     if (name === undefined) {
@@ -258,19 +291,23 @@ export function readHtml(html: string): HtmlReading {
   // Adjacent text runs are joined before use: on "<<<<…" the Tokenizer reports each "<" as
   // text of its own, and a million one-character strings cost more than the tokenizing.
   // Decoded entities join the run too ("&amp;&#x41;" back to back was a text() call, and two
-  // string appends, per entity): `pieces` holds what came before the raw run in progress.
+  // string appends, per entity): `pending` holds what came before the raw run in progress.
+  // A string, not an array of pieces: a fresh array per text run was most of what this
+  // function allocated on table-heavy HTML (a third of its time was the garbage collector).
   let textStart = -1;
   let textEnd = -1;
-  let pieces: string[] = [];
+  let pending = '';
+  let pendingPieces = 0;
   const endRawRun = (): void => {
-    if (textStart >= 0) pieces.push(slice(textStart, textEnd));
+    if (textStart >= 0) pending = pending === '' ? slice(textStart, textEnd) : pending + slice(textStart, textEnd);
     textStart = -1;
   };
   const flushText = (): void => {
     endRawRun();
-    if (pieces.length === 0) return;
-    text(pieces.length === 1 ? (pieces[0] as string) : pieces.join(''));
-    pieces = [];
+    if (pending === '') return;
+    text(pending);
+    pending = '';
+    pendingPieces = 0;
   };
   const tokenizer = new Tokenizer(
     { decodeEntities: true },
@@ -324,9 +361,9 @@ export function readHtml(html: string): HtmlReading {
       },
       ontextentity(codepoint) {
         endRawRun();
-        pieces.push(String.fromCodePoint(codepoint));
-        // text() joins consecutive calls, so a flush here only bounds the array.
-        if (pieces.length >= 4096) flushText();
+        pending += String.fromCodePoint(codepoint);
+        // text() joins consecutive calls, so a flush here only bounds the rope's depth.
+        if (++pendingPieces >= 4096) flushText();
       },
       oncdata: flushText,
       oncomment: flushText,

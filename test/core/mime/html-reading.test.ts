@@ -14,6 +14,20 @@ describe('htmlToText (the tokenizer reading)', () => {
     expect(htmlToText('<table><tr><td>PW</td></tr><tr><td>abc</td></tr></table>')).toBe('PW\nabc\n');
   });
 
+  it('reads tag names in any case and spelling, short or long, as the same element', () => {
+    // Short names take a packed-integer cache, longer ones a string cache: both must agree.
+    expect(htmlToText('<TD>a</Td><tD>b</td><B>c</b><H1>d</h1><SCRIPT>x</script><Script>y</SCRIPT>e')).toBe('a\nb\nc\nd\ne');
+    expect(htmlToText('<TABLE><TR><TD>PW</TD></TR></TABLE><Style>p{}</sTyLe>ok')).toBe('PW\nok');
+    // A name with a character outside [A-Za-z0-9] is not a short-cache key ("b:x" is not "b").
+    expect(htmlToText('x<b:x>y</b:x>z')).toBe('x\ny\nz');
+  });
+
+  it('keeps one newline in the outside text however many boundaries meet, and entity runs whole', () => {
+    const r = readHtml('<table><tr><td>one</td></tr><tr><td>two</td></tr></table><a href="https://l.example/">link</a>x&amp;&#x41;&lt;y');
+    expect(r.text).toBe('one\ntwo\nx&A<y');
+    expect(readHtml(`<p>${'&amp;'.repeat(10_000)}</p>`).visibleText).toBe(`${'&'.repeat(10_000)}\n`);
+  });
+
   it('hides script, style, title and template text, and comments', () => {
     expect(htmlToText('<style>p{color:red}</style><script>var pw="x";</script><title>t</title>shown<!-- hidden -->')).toBe('shown');
   });
