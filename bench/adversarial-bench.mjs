@@ -4,9 +4,11 @@
 // Part A, in-process: every family of bench/adversarial-families.mjs at 256 KB, 1 MB and
 // 4 MB through the built dist/core/inspect.js with the shipped brand catalog; prints the
 // median of 5 inspection times, ms per MB, and flags families over 50 ms/MB. Each family is
-// inspected once at 64 KB before it is timed: the daemon's workers are long-lived, so a
-// family's first call (the JIT compiling the paths that input takes) is not what a sender
-// costs in service, and it made the first size column of each family read up to 3x high.
+// inspected three times at 64 KB before it is timed: the daemon's workers are long-lived, so
+// a family's first calls (the JIT compiling the paths that input takes) are not what a
+// sender costs in service, and they made the first size column read up to 3x high (one
+// warm-up call was not enough: header-from-runs still read 58 ms/MB at 256 KB against a
+// steady 30).
 // Part B, the daemon: `sekisho serve` in front of smtp-sink, clean traffic with 20 hostile
 // 1 MB messages among it, and the event-loop lag p99/max the proxy reports on /metrics for
 // that window (target: p99 < 20 ms).
@@ -62,7 +64,8 @@ async function partA() {
     const cells = [];
     let verdict = '';
     let slow = false;
-    await inspect(envelope, adversarialFamily(family, 64 * 1024), { brands });
+    const warm = adversarialFamily(family, 64 * 1024);
+    for (let i = 0; i < 3; i++) await inspect(envelope, warm, { brands });
     for (const size of SIZES) {
       const msg = adversarialFamily(family, size);
       const times = [];
